@@ -1,0 +1,105 @@
+/**
+ * The first generator: the whole pipeline of a repository from its answers.
+ * Files for options the user did not choose are simply not in the list.
+ */
+import { ANSWERS_FILE, serializeAnswers, type Answers } from '../src/answers.js';
+import { CRON_JOBS } from '../src/choices.js';
+import { contentAction, renderAction, type Generator, type RenderAction } from '../src/engine.js';
+
+export interface InitInput extends Answers {
+  /** The schema the first migration adopts, when the repository has one. */
+  schema: { source: string; sql: string } | null;
+}
+
+export function cronModule(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+export function deployFiles(answers: Answers): string[] {
+  return [
+    'mcc_deploy.py',
+    'mcc_common.py',
+    ...(answers.database === 'none' ? [] : ['mcc_db.py']),
+    'config.yml',
+    'pyproject.toml',
+    'uv.lock',
+    ...(answers.migrations === 'alembic' && answers.database !== 'none' ? ['alembic.ini'] : []),
+  ];
+}
+
+export function templateContext(input: InitInput) {
+  const database = input.database === 'none' ? null : input.database;
+  const frontend = input.frontend && {
+    folder: input.frontend.folder,
+    install: ['npm', 'ci'],
+    build: input.frontend.build,
+    dist: input.frontend.dist,
+  };
+  return {
+    project: input.project,
+    backend: input.backend,
+    testCommand: input.testCommand.length > 0 ? input.testCommand : null,
+    frontend,
+    multiTenant: input.tenancy === 'multi',
+    domains: input.domains,
+    database,
+    alembic: database !== null && input.migrations === 'alembic',
+    databaseFile: `${input.project.replace(/[^A-Za-z0-9]+/g, '_')}.db`,
+    services: input.services,
+    singleService: input.services.length === 1,
+    cron: input.cron.length > 0,
+    cronJobs: input.cron.map((name) => ({ name, schedule: CRON_JOBS[name]!.schedule })),
+    keepBuilds: input.keepBuilds,
+    apiPort: input.apiPort,
+    healthPath: input.healthPath,
+    deployFiles: deployFiles(input),
+    releaseFiles: [
+      'pyproject.toml',
+      'uv.lock',
+      'build_info.yml',
+      ...(database ? ['mcc_db.py'] : []),
+      ...(database && input.migrations === 'alembic' ? ['alembic.ini'] : []),
+    ],
+    links: { 'current-api': 'api', ...(frontend ? { 'current-ui': 'ui' } : {}) },
+    stages: input.stages.map((stage) => ({ ...stage, conf: `conf-${stage.name}.yml` })),
+    schema: input.schema?.sql.trimEnd() ?? null,
+    schemaSource: input.schema?.source ?? null,
+  };
+}
+
+function actions(input: InitInput): RenderAction[] {
+  const context = templateContext(input);
+  const list = [
+    renderAction('mcc_build.py', 'init/mcc_build.py.hbs', context),
+    renderAction('mcc_deploy.py', 'init/mcc_deploy.py.hbs', context),
+    renderAction('mcc_common.py', 'init/mcc_common.py.hbs', context),
+    renderAction('config.yml', 'init/config.yml.hbs', context),
+    ...input.stages.map((stage) =>
+      renderAction(`mcc/conf-${stage.name}.yml`, 'init/mcc/conf.yml.hbs', { ...context, stage }),
+    ),
+  ];
+  if (context.database) {
+    list.push(renderAction('mcc_db.py', `init/mcc_db.${context.database}.py.hbs`, context));
+  }
+  if (context.database && !context.alembic) {
+    list.push(
+      renderAction(
+        'mcc/migrations/0001_initial.sql',
+        'init/mcc/migrations/initial.sql.hbs',
+        context,
+      ),
+    );
+  }
+  for (const name of input.cron) {
+    const module = cronModule(name);
+    list.push(renderAction(`mcc/cron/${module}.py`, `init/mcc/cron/${module}.py.hbs`, context));
+  }
+  const { schema: _schema, ...answers } = input;
+  list.push(contentAction(ANSWERS_FILE, serializeAnswers(answers)));
+  return list;
+}
+
+export const initGenerator: Generator<InitInput> = {
+  description: 'Write the build and deploy pipeline into a Python web application',
+  actions,
+};

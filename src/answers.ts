@@ -1,0 +1,69 @@
+/**
+ * The answers: everything the generator needs to know about a project.
+ * They come from flags, prompts and detection, are checked by validate.ts,
+ * and are kept in mcc/answers.yml so that `mcc add` and re-runs can read them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+import { DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
+
+export type Tenancy = keyof typeof TENANCIES;
+export type Database = keyof typeof DATABASES;
+export type MigrationTool = keyof typeof MIGRATION_TOOLS;
+export type FrontendName = keyof typeof FRONTENDS;
+
+export interface Frontend {
+  kind: FrontendName;
+  folder: string;
+  build: string[];
+  dist: string;
+}
+
+export interface StageAnswers {
+  name: string;
+  allowBranches: string;
+  autoBranches: string;
+  remoteUser: string;
+  remoteHost: string;
+  remoteBase: string;
+  dirUser: string;
+  dirGroup: string;
+}
+
+export interface Answers {
+  project: string;
+  backend: string[];
+  /** What runs the tests, after `uv run`; empty when the project has none. */
+  testCommand: string[];
+  frontend: Frontend | null;
+  tenancy: Tenancy;
+  domains: string[];
+  database: Database;
+  migrations: MigrationTool;
+  services: string[];
+  cron: string[];
+  stages: StageAnswers[];
+  keepBuilds: number;
+  apiPort: number;
+  healthPath: string;
+  /** The ASGI application `mcc try` serves, as module:attribute. */
+  appModule: string;
+}
+
+export const ANSWERS_FILE = 'mcc/answers.yml';
+
+const HEADER =
+  '# Answers given to create-mcc-pipeline. `mcc add` and re-runs read them;\n' +
+  '# edit them and re-run `npx create-mcc-pipeline --yes` to regenerate.\n';
+
+export function serializeAnswers(answers: Answers): string {
+  return HEADER + stringify(answers);
+}
+
+export function readAnswers(root: string): Answers | null {
+  const path = join(root, ANSWERS_FILE);
+  if (!existsSync(path)) return null;
+  return parse(readFileSync(path, 'utf8')) as Answers;
+}

@@ -1,0 +1,57 @@
+/** The create-mcc-pipeline command line: flags come from the questions table. */
+import { Command } from 'commander';
+
+import { exitWith } from '../errors.js';
+import { version } from '../version.js';
+import { QUESTIONS, flagOf } from '../questions.js';
+
+export function createProgram(): Command {
+  const program = new Command('create-mcc-pipeline')
+    .exitOverride(usageExit)
+    .description(
+      'Write mcc_build.py, mcc_deploy.py, config.yml and mcc/ into a Python web ' +
+        'application. Asks what it cannot detect; every question is also a flag.',
+    )
+    .version(version(), '-v, --version')
+    .argument('[directory]', 'the repository root', '.')
+    .option('-y, --yes', 'take the default for every question not given as a flag', false)
+    .option('--dry-run', 'print what would be written, as a diff, and write nothing', false)
+    .option('--force', 'overwrite files that differ from what would be written', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ npx create-mcc-pipeline\n' +
+        '  $ npx create-mcc-pipeline --yes --remote-host app.example.com\n' +
+        '  $ npx create-mcc-pipeline --yes --remote-host app.example.com --tenancy multi \\\n' +
+        '      --domains a.example.com,b.example.com --services api,worker --cron backup\n',
+    );
+  for (const question of QUESTIONS) {
+    const choices = question.choices ? ` (${Object.keys(question.choices).join('|')})` : '';
+    program.option(`${flagOf(question.key)} <value>`, `${question.message}${choices}`);
+  }
+  return program.action(async (directory: string, options: Record<string, string | boolean>) => {
+    const { yes, dryRun, force, ...rest } = options;
+    const flags = Object.fromEntries(
+      Object.entries(rest).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
+    const { create } = await import('../create.js');
+    await create(directory, flags, { yes: !!yes, dryRun: !!dryRun, force: !!force });
+  });
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    exitWith(error);
+  }
+}
+
+/** commander's own usage errors (unknown flag, missing value) exit with 2. */
+export function usageExit(error: { exitCode: number; code: string }): never {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+    process.exit(0);
+  process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+}

@@ -1,0 +1,56 @@
+/**
+ * create-mcc-pipeline: ask, decide, render, write, print the next steps.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pc from 'picocolors';
+
+import { initGenerator, type InitInput } from '../generators/init.js';
+import { readAnswers } from './answers.js';
+import { detect } from './detect.js';
+import { planFiles } from './engine.js';
+import { UsageError } from './errors.js';
+import { applyPlan, type WriteOptions } from './apply.js';
+import { ask, checkFlags, QUESTIONS, toAnswers, toRaw, type Raw } from './questions.js';
+
+export interface CreateOptions extends WriteOptions {
+  yes: boolean;
+}
+
+const SCHEMA_CANDIDATES = ['schema.sql', 'db/schema.sql'];
+
+function findSchema(root: string, backend: string[]): InitInput['schema'] {
+  const candidates = [...SCHEMA_CANDIDATES, ...backend.map((folder) => `${folder}/schema.sql`)];
+  const source = candidates.find((path) => existsSync(join(root, path)));
+  return source ? { source, sql: readFileSync(join(root, source), 'utf8') } : null;
+}
+
+export async function create(directory: string, flags: Raw, options: CreateOptions): Promise<void> {
+  const root = resolve(directory);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`${JSON.stringify(directory)} is not a folder`);
+  }
+  checkFlags(flags);
+
+  const detected = detect(root);
+  const previous = readAnswers(root);
+  const defaults = previous ? { ...toRaw(previous), ...flags } : flags;
+  const interactive = !options.yes && Boolean(process.stdin.isTTY);
+  const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
+  const answers = toAnswers(await ask(defaults, detected, prompter));
+  const input: InitInput = { ...answers, schema: findSchema(root, answers.backend) };
+
+  const files = await planFiles('init', initGenerator, input);
+  const written = await applyPlan(root, files, { ...options, interactive });
+  if (options.dryRun || !written) return;
+
+  const stage = answers.stages.at(-1)?.name ?? 'dev';
+  process.stdout.write(
+    `\nNext:\n` +
+      `  ${pc.bold(`npx mcc try --stage ${stage}`)}   rehearse a deploy in a local sandbox\n` +
+      `  ${pc.bold('git add mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
+      (detected.hasUvLock ? '' : `  ${pc.bold('uv lock')}   the deploy needs a uv.lock\n`),
+  );
+}
+
+export { QUESTIONS };

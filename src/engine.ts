@@ -1,0 +1,61 @@
+/**
+ * node-plop runs our generators. Their actions are of one custom type,
+ * `render`, which renders a template into memory: files.ts decides what is
+ * written, so nothing reaches the disk half-done.
+ */
+import nodePlop from 'node-plop';
+
+import { CommandError } from './errors.js';
+import type { PlannedFile } from './files.js';
+import { renderTemplate } from './render.js';
+
+export interface RenderAction {
+  type: 'render';
+  /** The file to write, relative to the repository root. */
+  path: string;
+  /** A template under templates/, or literal content. */
+  template?: string;
+  content?: string;
+  data: object;
+}
+
+export interface Generator<A> {
+  description: string;
+  actions: (answers: A) => RenderAction[];
+}
+
+export function renderAction(path: string, template: string, data: object): RenderAction {
+  return { type: 'render', path, template, data };
+}
+
+export function contentAction(path: string, content: string): RenderAction {
+  return { type: 'render', path, content, data: {} };
+}
+
+export async function planFiles<A extends object>(
+  name: string,
+  generator: Generator<A>,
+  answers: A,
+): Promise<PlannedFile[]> {
+  const plop = await nodePlop(undefined, { force: false, destBasePath: process.cwd() });
+  const files: PlannedFile[] = [];
+  plop.setActionType('render', (_answers, config) => {
+    const action = config as unknown as RenderAction;
+    const content = action.template
+      ? renderTemplate(action.template, action.data)
+      : (action.content ?? '');
+    files.push({ path: action.path, content });
+    return action.path;
+  });
+  plop.setGenerator(name, {
+    description: generator.description,
+    prompts: [],
+    actions: (data) => generator.actions(data as A) as never,
+  });
+  const result = await plop.getGenerator(name).runActions(answers);
+  if (result.failures.length > 0) {
+    const failure = result.failures[0] as { path?: string; error?: string };
+    throw new CommandError(`could not render ${failure.path ?? name}: ${failure.error}`);
+  }
+  return files;
+}

@@ -1,0 +1,31 @@
+/** A mistake in what the user asked for: reported as one line, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Something went wrong while doing what was asked: one line, exit code 1. */
+export class CommandError extends Error {
+  readonly exitCode: number = 1;
+}
+
+/** Files that exist and differ from what would be written. */
+export class ConflictError extends CommandError {
+  constructor(readonly paths: string[]) {
+    super(
+      `${paths.length === 1 ? paths[0] : `${paths.length} files`} would change: ` +
+        `${paths.join(', ')}; pass --force to overwrite or --dry-run to see the diff`,
+    );
+  }
+}
+
+export function exitWith(error: unknown): never {
+  if (error instanceof UsageError || error instanceof CommandError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof Error && error.name === 'ExitPromptError') {
+    process.stderr.write('cancelled; nothing was written\n');
+    process.exit(130);
+  }
+  throw error;
+}

@@ -1,0 +1,269 @@
+/**
+ * mcc try: the pipeline rehearsed on this machine. It runs the real
+ * mcc_build.py, copies output/ away as the pipeline uploads it, points the
+ * copy's conf at a sandbox folder and at the supervisor, and runs the real
+ * mcc_deploy.py from there.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import pc from 'picocolors';
+import { parse, parseDocument } from 'yaml';
+
+import { readAnswers, type Answers } from '../answers.js';
+import { CommandError, UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import * as v from '../validate.js';
+import {
+  runningPid,
+  STATE_FOLDER,
+  stopAll,
+  writeState,
+  type ServiceSpec,
+  type SupervisorState,
+} from './supervisor.js';
+
+export interface TryOptions {
+  stage: string;
+  sandbox?: string;
+  port?: string;
+  keepRunning: boolean;
+  skipBuild: boolean;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function stageConf(root: string, stage: string): string {
+  const config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
+  const stages = config.deploy ?? {};
+  if (!(stage in stages)) {
+    const known = Object.keys(stages).join(', ') || 'none';
+    throw new UsageError(`--stage ${JSON.stringify(stage)}: not in config.yml (stages: ${known})`);
+  }
+  return String(stages[stage]?.parameters?.conf ?? `conf-${stage}.yml`);
+}
+
+/** A service beyond the first runs `python -m <backend>.<last word of its name>`. */
+function serviceSpecs(
+  root: string,
+  answers: Answers,
+  base: string,
+  port: number,
+): Record<string, ServiceSpec> {
+  const [api, ...others] = answers.services;
+  const logs = join(base, 'logs');
+  const env: Record<string, string> = { MCC_REMOTE_BASE: base };
+  if (answers.database === 'sqlite' && answers.tenancy === 'single') {
+    env.DATABASE_PATH = join(base, 'data', `${answers.project.replace(/[^A-Za-z0-9]+/g, '_')}.db`);
+  }
+  const python = '.venv/bin/python';
+  const specs: Record<string, ServiceSpec> = {
+    [api!]: {
+      command: [
+        python,
+        '-m',
+        'uvicorn',
+        answers.appModule,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+      ],
+      env,
+      log: join(logs, `${api}.log`),
+    },
+  };
+  for (const service of others) {
+    const word = service
+      .split(/[-_.@]/)
+      .filter(Boolean)
+      .pop()!;
+    const folder = answers.backend.find((f) => existsSync(join(root, f, `${word}.py`)));
+    if (!folder) {
+      throw new CommandError(
+        `mcc try cannot start service ${service}: no ${word}.py in ${answers.backend.join(' or ')}`,
+      );
+    }
+    const module = `${folder.replace(/^src\//, '').replace(/\//g, '.')}.${word}`;
+    specs[service] = {
+      command: [python, '-m', module],
+      env: { ...env, WORKER_HEARTBEAT: join(logs, `${service}.heartbeat`) },
+      log: join(logs, `${service}.log`),
+    };
+  }
+  return specs;
+}
+
+function pointConfAtSandbox(
+  path: string,
+  base: string,
+  state: string,
+  answers: Answers,
+  port: number,
+): void {
+  const document = parseDocument(readFileSync(path, 'utf8'));
+  const user = userInfo().username;
+  const group = user === 'root' ? 'root' : readGroup();
+  const local = `http://127.0.0.1:${port}`;
+  document.set('REMOTE_BASE', base);
+  document.set('DIR_USER', user);
+  document.set('DIR_GROUP', group);
+  document.set('RESTART_COMMAND', [
+    process.execPath,
+    join(PACKAGE_ROOT, 'bin', 'mcc.js'),
+    'supervise',
+    'restart',
+    state,
+    '{service}',
+  ]);
+  document.set('SMOKE_URLS', [`${local}/`, `${local}${answers.healthPath}`]);
+  document.set('SMOKE_TIMEOUT', 60);
+  document.set('CRONTAB_FILE', join(state, 'crontab'));
+  writeFileSync(path, document.toString());
+}
+
+function readGroup(): string {
+  const gid = process.getgid?.() ?? 0;
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((entry) => entry.split(':')[2] === String(gid));
+  return line?.split(':')[0] ?? userInfo().username;
+}
+
+function layout(base: string): string {
+  const lines: string[] = [];
+  for (const entry of readdirSync(base, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    if (entry.name === STATE_FOLDER) continue;
+    const path = join(base, entry.name);
+    if (entry.isSymbolicLink()) {
+      lines.push(`  ${entry.name} -> ${readlinkSync(path)}`);
+    } else if (entry.isDirectory()) {
+      const children = readdirSync(path).filter((name) => !name.startsWith('.'));
+      lines.push(`  ${entry.name}/  ${children.sort().join('  ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+async function smokeResult(url: string): Promise<string> {
+  try {
+    const response = await fetch(url);
+    return `${url} answered ${response.status}: ${(await response.text()).slice(0, 120)}`;
+  } catch (error) {
+    return `${url} did not answer: ${String(error)}`;
+  }
+}
+
+export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
+  v.check('--stage', options.stage, v.stageName);
+  if (options.port !== undefined) v.check('--port', options.port, v.port);
+  for (const file of ['mcc_build.py', 'mcc_deploy.py', 'config.yml']) {
+    if (!existsSync(join(root, file))) {
+      throw new CommandError(`no ${file} in ${root}: run npx create-mcc-pipeline there first`);
+    }
+  }
+  const answers = readAnswers(root);
+  if (!answers)
+    throw new CommandError(
+      `no mcc/answers.yml in ${root}: run npx create-mcc-pipeline there first`,
+    );
+  const conf = stageConf(root, options.stage);
+
+  const base = options.sandbox
+    ? resolve(options.sandbox)
+    : mkdtempSync(join(tmpdir(), 'mcc-sandbox-'));
+  const state = join(base, STATE_FOLDER);
+  mkdirSync(join(base, 'logs'), { recursive: true });
+  mkdirSync(state, { recursive: true });
+  const previous = existsSync(join(state, 'state.json'))
+    ? (JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as SupervisorState)
+    : null;
+  const port = Number(options.port ?? previous?.port ?? (await freePort()));
+  const supervisor: SupervisorState = {
+    base,
+    port,
+    services: serviceSpecs(root, answers, base, port),
+  };
+
+  if (!options.skipBuild) {
+    process.stdout.write(pc.bold('== build: uv run mcc_build.py --link-mode=copy\n'));
+    const build = await execa('uv', ['run', 'mcc_build.py', '--link-mode=copy'], {
+      cwd: root,
+      stdio: 'inherit',
+      reject: false,
+    });
+    if (build.exitCode !== 0) {
+      process.stderr.write(
+        `error: the build failed (exit code ${build.exitCode}); nothing was deployed\n`,
+      );
+      return 1;
+    }
+  }
+  if (!existsSync(join(root, 'output', 'mcc_deploy.py'))) {
+    throw new CommandError('output/ holds no mcc_deploy.py: run without --skip-build');
+  }
+
+  const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
+  try {
+    cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
+    pointConfAtSandbox(join(upload, 'mcc', conf), base, state, answers, port);
+    writeState(state, supervisor);
+
+    process.stdout.write(
+      pc.bold(`== deploy: uv run mcc_deploy.py --stage ${options.stage}  (sandbox ${base})\n`),
+    );
+    const deploy = await execa('uv', ['run', 'mcc_deploy.py', '--stage', options.stage], {
+      cwd: upload,
+      stdio: 'inherit',
+      reject: false,
+    });
+
+    process.stdout.write(pc.bold(`== sandbox ${base}\n`) + layout(base) + '\n');
+    const smoke = await smokeResult(`http://127.0.0.1:${port}${answers.healthPath}`);
+    process.stdout.write(pc.bold('== smoke ') + smoke + '\n');
+    const pids = Object.keys(supervisor.services).map(
+      (s) => `${s}: pid ${runningPid(state, s) ?? 'none'}`,
+    );
+    process.stdout.write(`   services ${pids.join(', ')}\n`);
+
+    if (options.keepRunning) {
+      process.stdout.write(
+        `   still running on port ${port}; stop with: mcc stop --sandbox ${base}\n`,
+      );
+    } else {
+      await stopAll(state);
+    }
+    const ok = deploy.exitCode === 0;
+    process.stdout.write(
+      ok
+        ? pc.green('try passed\n')
+        : pc.red(`try failed: the deploy exited with ${deploy.exitCode}\n`),
+    );
+    return ok ? 0 : 1;
+  } finally {
+    rmSync(upload, { recursive: true, force: true });
+  }
+}
