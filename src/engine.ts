@@ -16,7 +16,7 @@ export interface RenderAction {
   /** A template under templates/, or literal content. */
   template?: string;
   content?: string;
-  data: object;
+  context: object;
 }
 
 export interface Generator<A> {
@@ -24,12 +24,12 @@ export interface Generator<A> {
   actions: (answers: A) => RenderAction[];
 }
 
-export function renderAction(path: string, template: string, data: object): RenderAction {
-  return { type: 'render', path, template, data };
+export function renderAction(path: string, template: string, context: object): RenderAction {
+  return { type: 'render', path, template, context };
 }
 
 export function contentAction(path: string, content: string): RenderAction {
-  return { type: 'render', path, content, data: {} };
+  return { type: 'render', path, content, context: {} };
 }
 
 export async function planFiles<A extends object>(
@@ -41,9 +41,12 @@ export async function planFiles<A extends object>(
   const files: PlannedFile[] = [];
   plop.setActionType('render', (_answers, config) => {
     const action = config as unknown as RenderAction;
-    const content = action.template
-      ? renderTemplate(action.template, action.data)
-      : (action.content ?? '');
+    let content = action.content ?? '';
+    try {
+      if (action.template) content = renderTemplate(action.template, action.context);
+    } catch (error) {
+      throw new Error(`${action.path}: ${(error as Error).message}`);
+    }
     files.push({ path: action.path, content });
     return action.path;
   });
@@ -54,8 +57,8 @@ export async function planFiles<A extends object>(
   });
   const result = await plop.getGenerator(name).runActions(answers);
   if (result.failures.length > 0) {
-    const failure = result.failures[0] as { path?: string; error?: string };
-    throw new CommandError(`could not render ${failure.path ?? name}: ${failure.error}`);
+    const failure = result.failures[0] as { error?: string };
+    throw new CommandError(`could not render ${failure.error}`);
   }
   return files;
 }

@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { initGenerator } from '../../generators/init.js';
+import { detect } from '../../src/detect.js';
+import { planFiles } from '../../src/engine.js';
+import { ask, toAnswers, type Raw } from '../../src/questions.js';
+import { EXAMPLE, tempDir } from '../helpers.js';
+
+const RUFF_RULES = 'E,F,W,B,S602,S604,S605,S608';
+
+async function generateInto(folder: string, flags: Raw) {
+  const raw = await ask({ remoteHost: 'app.example.com', ...flags }, detect(EXAMPLE), null);
+  const answers = toAnswers(raw);
+  const files = await planFiles('init', initGenerator, { ...answers, schema: null });
+  for (const file of files) {
+    mkdirSync(dirname(join(folder, file.path)), { recursive: true });
+    writeFileSync(join(folder, file.path), file.content);
+  }
+  return files.map((file) => file.path);
+}
+
+const matrix: Raw[] = [];
+for (const tenancy of ['single', 'multi']) {
+  for (const database of ['sqlite', 'postgres', 'none']) {
+    for (const services of ['notes-api', 'notes-api,notes-worker']) {
+      for (const frontend of ['none', 'angular']) {
+        for (const cron of ['none', 'health-check', 'backup,health-check,cleanup']) {
+          if (database === 'none' && cron.includes('backup')) continue;
+          matrix.push({
+            tenancy,
+            database,
+            services,
+            frontend,
+            cron,
+            ...(tenancy === 'multi' ? { domains: 'a.example.com,b.example.com' } : {}),
+          });
+        }
+      }
+    }
+  }
+}
+
+describe('the init generator', () => {
+  it(`writes Python that passes ruff for all ${matrix.length} combinations of answers`, async () => {
+    const root = tempDir('matrix');
+    const folders = [];
+    for (const [index, flags] of matrix.entries()) {
+      const folder = join(root, `case-${index}`);
+      await generateInto(folder, flags);
+      folders.push(folder);
+    }
+    const check = await execa('ruff', ['check', '--no-cache', '--select', RUFF_RULES, root], {
+      reject: false,
+    });
+    expect(check.stdout + check.stderr).toContain('All checks passed');
+    const format = await execa('ruff', ['format', '--no-cache', '--check', '--diff', root], {
+      reject: false,
+    });
+    expect(format.stdout + format.stderr).not.toContain('would reformat');
+    expect(format.exitCode).toBe(0);
+  });
+
+  it('writes no code for options that were not chosen', async () => {
+    const folder = tempDir('lean');
+    const paths = await generateInto(folder, { database: 'none', cron: 'none', frontend: 'none' });
+    expect(paths).not.toContain('mcc_db.py');
+    expect(paths.some((path) => path.startsWith('mcc/cron/'))).toBe(false);
+    const deploy = readFileSync(join(folder, 'mcc_deploy.py'), 'utf8');
+    expect(deploy).not.toMatch(/crontab|mcc_db|current-ui|migrat/);
+    const build = readFileSync(join(folder, 'mcc_build.py'), 'utf8');
+    expect(build).not.toMatch(/FRONTEND|npm/);
+  });
+
+  it('writes a conf per stage, multi-tenant domains and the chosen cron jobs', async () => {
+    const folder = tempDir('multi');
+    await generateInto(folder, {
+      tenancy: 'multi',
+      domains: 'a.example.com,b.example.com',
+      services: 'notes-api,notes-worker',
+      cron: 'backup,cleanup',
+      stages: 'prod,staging',
+      remoteBase: '/srv/notes-{stage}',
+    });
+    const config = parse(readFileSync(join(folder, 'config.yml'), 'utf8'));
+    expect(Object.keys(config.deploy)).toEqual(['prod', 'staging']);
+    expect(config.deploy.prod).toEqual({
+      allow_branches: '^main$',
+      auto_branches: '-',
+      parameters: { conf: 'conf-prod.yml', keep_builds: 10 },
+    });
+    const conf = parse(readFileSync(join(folder, 'mcc/conf-staging.yml'), 'utf8'));
+    expect(conf).toMatchObject({
+      STAGE: 'staging',
+      REMOTE_BASE: '/srv/notes-staging',
+      DOMAINS: ['a.example.com', 'b.example.com'],
+      SERVICES: ['notes-api', 'notes-worker'],
+      BACKUP_PATH: '{{REMOTE_BASE}}/backups',
+      CRON_JOBS: [
+        { name: 'backup', schedule: '15 3 * * *' },
+        { name: 'cleanup', schedule: '30 4 * * 0' },
+      ],
+    });
+    expect(conf.SERVICE_NAME).toBeUndefined();
+    expect(existsSync(join(folder, 'mcc/cron/backup.py'))).toBe(true);
+    expect(existsSync(join(folder, 'mcc/cron/health_check.py'))).toBe(false);
+  });
+});
