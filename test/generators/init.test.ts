@@ -23,9 +23,11 @@ async function generateInto(folder: string, flags: Raw) {
   return files.map((file) => file.path);
 }
 
+// PostgreSQL joins the matrix with its own mcc_db template.
+const DATABASES = ['sqlite', 'none'];
 const matrix: Raw[] = [];
 for (const tenancy of ['single', 'multi']) {
-  for (const database of ['sqlite', 'postgres', 'none']) {
+  for (const database of DATABASES) {
     for (const services of ['notes-api', 'notes-api,notes-worker']) {
       for (const frontend of ['none', 'angular']) {
         for (const cron of ['none', 'health-check', 'backup,health-check,cleanup']) {
