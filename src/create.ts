@@ -47,7 +47,7 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const stage = answers.stages.at(-1)?.name ?? 'dev';
   process.stdout.write(
     `\nNext:\n` +
-      `  ${pc.bold(`npx mcc try --stage ${stage}`)}   rehearse a deploy in a local sandbox\n` +
+      `  ${pc.bold(`npx -p create-mcc-pipeline mcc try --stage ${stage}`)}   rehearse a deploy in a local sandbox\n` +
       `  ${pc.bold('git add mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
       (detected.hasUvLock ? '' : `  ${pc.bold('uv lock')}   the deploy needs a uv.lock\n`),
   );
