@@ -57,7 +57,7 @@ function detectTests(root: string, pyproject: Pyproject): string[] {
   const usesPytest =
     pyproject.tool?.pytest !== undefined ||
     requirements.some((r) => typeof r === 'string' && /^pytest\b/.test(r));
-  return usesPytest || isDir(root, 'tests') ? ['pytest'] : [];
+  return usesPytest || isDir(root, 'tests') ? ['pytest', '-x'] : [];
 }
 
 function detectFrontend(root: string, project: string): Frontend | null {
