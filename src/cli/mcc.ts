@@ -23,9 +23,14 @@ export function mccProgram(): Command {
     .option('--port <port>', 'loopback port for the app (default: a free one)')
     .option('--keep-running', 'leave the app running after the smoke test', false)
     .option('--skip-build', 'deploy the existing output/ folder without building', false)
+    .option(
+      '--source-sandbox <dir>',
+      'for a stage with a source_conf (clone-prod-to-dev): the sandbox the source was tried in',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ mcc try --stage dev\n  $ mcc try --stage prod --sandbox /tmp/rehearsal\n',
+      '\nExamples:\n  $ mcc try --stage dev\n  $ mcc try --stage prod --sandbox /tmp/rehearsal\n' +
+        '  $ mcc try --stage clone-prod-to-dev --sandbox /tmp/dev --source-sandbox /tmp/prod\n',
     )
     .action(async (options) => {
       const { tryDeploy } = await import('../try/index.js');
