@@ -85,3 +85,50 @@ export const DEPLOY_STAGES: Record<string, StageDefaults> = {
 export const OTHER_STAGE: StageDefaults = { allowBranches: '.*', autoBranches: '-' };
 
 export const DEFAULT_HEALTH_PATH = '/api/health';
+
+export interface HandlerStage {
+  description: string;
+  needsDatabase: boolean;
+  /** The deployment stage whose conf it works on, unless --stage says otherwise. */
+  defaultStage: string;
+}
+
+/**
+ * Stages that run a handler in mcc/stages/ instead of deploying. They are
+ * never started automatically.
+ */
+export const HANDLER_STAGES: Record<string, HandlerStage> = {
+  'clone-prod-to-dev': {
+    description: "copy prod's databases into dev's, through a consistent backup",
+    needsDatabase: true,
+    defaultStage: 'dev',
+  },
+  'db-backup': {
+    description: 'back up every database, with daily and weekly retention',
+    needsDatabase: true,
+    defaultStage: 'prod',
+  },
+  'db-restore': {
+    description: 'restore the newest or a named backup, after backing up the current state',
+    needsDatabase: true,
+    defaultStage: 'prod',
+  },
+  'reset-dev': {
+    description: "wipe dev's data and deploy it fresh",
+    needsDatabase: true,
+    defaultStage: 'dev',
+  },
+  'maintenance-on': {
+    description: 'set the maintenance flag file that the app and nginx check',
+    needsDatabase: false,
+    defaultStage: 'prod',
+  },
+  'maintenance-off': {
+    description: 'clear the maintenance flag file',
+    needsDatabase: false,
+    defaultStage: 'prod',
+  },
+};
+
+/** The source stage clone-prod-to-dev copies from, unless --source says otherwise. */
+export const CLONE_SOURCE = 'prod';

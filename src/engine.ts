@@ -17,6 +17,8 @@ export interface RenderAction {
   template?: string;
   content?: string;
   context: object;
+  /** The content is an edit of the file already there, not a replacement for it. */
+  edit?: boolean;
 }
 
 export interface Generator<A> {
@@ -30,6 +32,10 @@ export function renderAction(path: string, template: string, context: object): R
 
 export function contentAction(path: string, content: string): RenderAction {
   return { type: 'render', path, content, context: {} };
+}
+
+export function editAction(path: string, content: string): RenderAction {
+  return { type: 'render', path, content, context: {}, edit: true };
 }
 
 export async function planFiles<A extends object>(
@@ -47,7 +53,7 @@ export async function planFiles<A extends object>(
     } catch (error) {
       throw new Error(`${action.path}: ${(error as Error).message}`);
     }
-    files.push({ path: action.path, content });
+    files.push({ path: action.path, content, ...(action.edit ? { edit: true } : {}) });
     return action.path;
   });
   plop.setGenerator(name, {

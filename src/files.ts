@@ -15,6 +15,8 @@ export interface PlannedFile {
   /** Relative to the repository root, with forward slashes. */
   path: string;
   content: string;
+  /** An edit of the existing file (a YAML entry added): an update, not a conflict. */
+  edit?: boolean;
 }
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'conflict';
@@ -30,7 +32,13 @@ export function compare(root: string, files: PlannedFile[]): Comparison[] {
     const path = join(root, file.path);
     const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
     const outcome: Outcome =
-      existing === null ? 'created' : existing === file.content ? 'unchanged' : 'conflict';
+      existing === null
+        ? 'created'
+        : existing === file.content
+          ? 'unchanged'
+          : file.edit
+            ? 'updated'
+            : 'conflict';
     return { file, existing, outcome };
   });
 }

@@ -41,6 +41,8 @@ export interface TryOptions {
   port?: string;
   keepRunning: boolean;
   skipBuild: boolean;
+  /** For a stage that reads another stage's conf (source_conf): where that stage lives. */
+  sourceSandbox?: string;
 }
 
 function freePort(): Promise<number> {
@@ -54,14 +56,20 @@ function freePort(): Promise<number> {
   });
 }
 
-function stageConf(root: string, stage: string): string {
+function stageParameters(root: string, stage: string): Record<string, unknown> {
   const config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
   const stages = config.deploy ?? {};
   if (!(stage in stages)) {
     const known = Object.keys(stages).join(', ') || 'none';
     throw new UsageError(`--stage ${JSON.stringify(stage)}: not in config.yml (stages: ${known})`);
   }
-  return String(stages[stage]?.parameters?.conf ?? `conf-${stage}.yml`);
+  return stages[stage]?.parameters ?? {};
+}
+
+function pointSourceAtSandbox(path: string, base: string): void {
+  const document = parseDocument(readFileSync(path, 'utf8'));
+  document.set('REMOTE_BASE', base);
+  writeFileSync(path, document.toString());
 }
 
 /** A service beyond the first runs `python -m <backend>.<last word of its name>`. */
@@ -190,7 +198,11 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
     throw new CommandError(
       `no mcc/answers.yml in ${root}: run npx create-mcc-pipeline there first`,
     );
-  const conf = stageConf(root, options.stage);
+  const parameters = stageParameters(root, options.stage);
+  const conf = String(parameters.conf ?? `conf-${options.stage}.yml`);
+  if (options.sourceSandbox !== undefined && typeof parameters.source_conf !== 'string') {
+    throw new UsageError(`--source-sandbox: stage ${options.stage} reads no source_conf`);
+  }
 
   const base = options.sandbox
     ? resolve(options.sandbox)
@@ -230,6 +242,10 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
     pointConfAtSandbox(join(upload, 'mcc', conf), base, state, answers, port);
+    if (options.sourceSandbox !== undefined) {
+      const source = join(upload, 'mcc', String(parameters.source_conf));
+      pointSourceAtSandbox(source, resolve(options.sourceSandbox));
+    }
     writeState(state, supervisor);
 
     process.stdout.write(

@@ -1,0 +1,42 @@
+/**
+ * mcc add domain: one more tenant of a multi-tenant project, in the DOMAINS
+ * of each stage's conf. The next deploy creates and migrates its database.
+ */
+import { parse } from 'yaml';
+
+import { addGenerator, Edits, emptyPlan, type AddPlan } from '../src/add.js';
+import { ANSWERS_FILE } from '../src/answers.js';
+import { UsageError } from '../src/errors.js';
+import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
+import * as v from '../src/validate.js';
+import { addToSeq } from '../src/yaml-edit.js';
+
+export const addDomainGenerator = addGenerator('add-domain', 'Add a domain to the pipeline');
+
+export function planDomain(pipeline: Pipeline, value: string, stage?: string): AddPlan {
+  const domain = v.check('domain', value, v.domain).toLowerCase();
+  if (!pipeline.multiTenant) {
+    throw new UsageError(
+      `domain ${JSON.stringify(value)}: this pipeline is single-tenant (no conf lists DOMAINS); ` +
+        'a single-tenant stage serves its one DOMAIN',
+    );
+  }
+  const plan = emptyPlan(`domain ${domain}`);
+  const edits = new Edits(pipeline.root);
+  for (const path of new Set(targetStages(pipeline, stage).map(confPath))) {
+    const text = edits.text(path);
+    const domains = ((parse(text) ?? {}).DOMAINS ?? []) as string[];
+    if (domains.includes(domain)) plan.already.push(`${path}: ${domain}`);
+    else edits.set(path, addToSeq(path, text, 'DOMAINS', domain));
+  }
+  if (pipeline.answers && !pipeline.answers.domains.includes(domain)) {
+    edits.set(ANSWERS_FILE, addToSeq(ANSWERS_FILE, edits.text(ANSWERS_FILE), 'domains', domain));
+  }
+  plan.actions.push(...edits.actions());
+  plan.notes.push(
+    pipeline.database === 'none'
+      ? 'the next deploy smoke-tests it with the others'
+      : 'the next deploy creates and migrates its database, then smoke-tests it',
+  );
+  return plan;
+}

@@ -1,0 +1,225 @@
+/**
+ * mcc add stage: a handler stage (its handler in mcc/stages/, where
+ * mcc_deploy.py dispatches to it, and its config.yml entry), or any other name
+ * as a new deployment stage (its conf, copied from an existing stage's, and
+ * its config.yml entry with branch rules).
+ */
+import { isMap, isNode, parseDocument, type Document } from 'yaml';
+
+import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
+import { ANSWERS_FILE, type StageAnswers } from '../src/answers.js';
+import { CLONE_SOURCE, DEPLOY_STAGES, HANDLER_STAGES, OTHER_STAGE } from '../src/choices.js';
+import { editAction, contentAction, renderAction } from '../src/engine.js';
+import { UsageError } from '../src/errors.js';
+import {
+  confPath,
+  deploymentStages,
+  findStage,
+  nearest,
+  readText,
+  type Pipeline,
+  type StageEntry,
+} from '../src/pipeline.js';
+import * as v from '../src/validate.js';
+import { addToMap, addToSeq } from '../src/yaml-edit.js';
+
+export interface AddStageFlags {
+  /** The stage whose conf a handler works on (the target, for clone-prod-to-dev). */
+  stage?: string;
+  /** clone-prod-to-dev: the stage it copies from. */
+  source?: string;
+  /** A new deployment stage: the stage whose conf it starts from. */
+  from?: string;
+  remoteHost?: string;
+  remoteBase?: string;
+  allowBranches?: string;
+  autoBranches?: string;
+  /** Take a name close to a handler stage's as a new deployment stage. */
+  deployment?: boolean;
+}
+
+export const addStageGenerator = addGenerator('add-stage', 'Add a stage to the pipeline');
+
+export function handlerModule(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
+  if (name in HANDLER_STAGES) return planHandlerStage(pipeline, name, flags);
+  const guess = nearest(name, Object.keys(HANDLER_STAGES));
+  if (guess && !flags.deployment) {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: did you mean ${guess}? ` +
+        '(pass --deployment to add a deployment stage of that name)',
+    );
+  }
+  v.check('stage', name, v.stageName);
+  return planDeploymentStage(pipeline, name, flags);
+}
+
+function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlags) {
+  const target = findStage(pipeline, '--stage', flags.stage ?? HANDLER_STAGES[name]!.defaultStage);
+  if (target.handler !== null) {
+    throw new UsageError(`--stage ${JSON.stringify(target.name)}: it is itself a handler stage`);
+  }
+  if (name !== 'clone-prod-to-dev') {
+    return { target, parameters: { handler: name, conf: target.conf } };
+  }
+  const source = findStage(pipeline, '--source', flags.source ?? CLONE_SOURCE);
+  if (source.conf === target.conf) {
+    throw new UsageError(
+      `--source ${JSON.stringify(source.name)}: it is the stage it would copy into`,
+    );
+  }
+  return {
+    target,
+    parameters: { handler: name, source_conf: source.conf, conf: target.conf },
+  };
+}
+
+function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
+  const plan = emptyPlan(`stage ${name}`);
+  if (HANDLER_STAGES[name]!.needsDatabase && pipeline.database === 'none') {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: this pipeline has no database (no mcc_db.py)`,
+    );
+  }
+  const handler = `mcc/stages/${handlerModule(name)}.py`;
+  if (readText(pipeline.root, handler) === null) {
+    const context = { project: pipeline.project, multiTenant: pipeline.multiTenant };
+    plan.actions.push(renderAction(handler, `add/stages/${handlerModule(name)}.py.hbs`, context));
+  } else {
+    plan.already.push(handler);
+  }
+  if (pipeline.stages.some((stage) => stage.name === name)) {
+    plan.already.push(`config.yml: ${name}`);
+  } else {
+    const { target, parameters } = handlerParameters(pipeline, name, flags);
+    const entry = {
+      allow_branches: target.allowBranches,
+      auto_branches: '-',
+      parameters,
+    };
+    const text = addToMap('config.yml', pipeline.configText, ['deploy'], name, entry);
+    plan.actions.push(editAction('config.yml', text));
+  }
+  const deploy = readText(pipeline.root, 'mcc_deploy.py') ?? '';
+  if (!deploy.includes('mcc.stages.')) {
+    plan.notes.push(
+      'mcc_deploy.py was generated before stage handlers existed and will not run this one: ' +
+        're-run npx create-mcc-pipeline to regenerate it (it shows the diff and asks first)',
+    );
+  }
+  plan.notes.push(
+    `run it with: uv run mcc_deploy.py --stage ${name} (never started automatically)`,
+  );
+  return plan;
+}
+
+/** The new stage's deployment folder: the source's with the stage name swapped. */
+function remoteBaseFor(base: string, source: string, name: string): string {
+  const at = base.lastIndexOf(source);
+  return at === -1 ? `${base}-${name}` : base.slice(0, at) + name + base.slice(at + source.length);
+}
+
+function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
+  const plan = emptyPlan(`stage ${name}`);
+  const conf = `conf-${name}.yml`;
+  const exists = pipeline.stages.some((stage) => stage.name === name);
+  const confExists = readText(pipeline.root, `mcc/${conf}`) !== null;
+  if (exists) plan.already.push(`config.yml: ${name}`);
+  if (confExists) plan.already.push(`mcc/${conf}`);
+  if (exists && confExists) return plan;
+
+  const source = sourceStage(pipeline, name, flags.from);
+  const sourceText = readText(pipeline.root, confPath(source));
+  if (sourceText === null) {
+    throw new UsageError(`--from ${JSON.stringify(source.name)}: ${confPath(source)} is missing`);
+  }
+  const document = parseDocument(sourceText);
+  const base =
+    flags.remoteBase ?? remoteBaseFor(String(document.get('REMOTE_BASE')), source.name, name);
+  v.check('--remote-base', base, v.remoteBase);
+  if (flags.remoteHost !== undefined) v.check('--remote-host', flags.remoteHost, v.host);
+  const rules = DEPLOY_STAGES[name] ?? OTHER_STAGE;
+  const allow = v.check(
+    '--allow-branches',
+    flags.allowBranches ?? rules.allowBranches,
+    v.branchPattern,
+  );
+  const auto = v.check(
+    '--auto-branches',
+    flags.autoBranches ?? rules.autoBranches,
+    v.branchPattern,
+  );
+
+  if (!confExists) {
+    retitle(
+      document,
+      ` The ${name} stage of ${pipeline.project}, read by mcc_deploy.py on the server.`,
+    );
+    document.set('STAGE', name);
+    document.set('REMOTE_BASE', base);
+    if (flags.remoteHost !== undefined) document.set('REMOTE_HOST', flags.remoteHost);
+    plan.actions.push(
+      contentAction(
+        `mcc/${conf}`,
+        document.toString({ lineWidth: 0, flowCollectionPadding: false }),
+      ),
+    );
+  }
+  if (!exists) {
+    const parameters: Record<string, unknown> = { conf };
+    if (source.params.keep_builds !== undefined) parameters.keep_builds = source.params.keep_builds;
+    const entry = { allow_branches: allow, auto_branches: auto, parameters };
+    plan.actions.push(
+      editAction(
+        'config.yml',
+        addToMap('config.yml', pipeline.configText, ['deploy'], name, entry),
+      ),
+    );
+  }
+  if (
+    pipeline.answers &&
+    pipeline.answersText &&
+    !pipeline.answers.stages.some((s) => s.name === name)
+  ) {
+    const answers: StageAnswers = {
+      name,
+      allowBranches: allow,
+      autoBranches: auto,
+      remoteUser: String(document.get('REMOTE_USER')),
+      remoteHost: String(document.get('REMOTE_HOST')),
+      remoteBase: base,
+      dirUser: String(document.get('DIR_USER')),
+      dirGroup: String(document.get('DIR_GROUP')),
+    };
+    plan.actions.push(
+      editAction(ANSWERS_FILE, addToSeq(ANSWERS_FILE, pipeline.answersText, 'stages', answers)),
+    );
+  }
+  plan.notes.push(`its conf starts as a copy of ${confPath(source)}: check the server values`);
+  plan.notes.push(`rehearse it with: npx mcc try --stage ${name}`);
+  return plan;
+}
+
+/** The conf's opening comment names its stage: say the new one instead. */
+function retitle(document: Document, title: string): void {
+  const first = isMap(document.contents) ? document.contents.items[0]?.key : undefined;
+  const holder = document.commentBefore
+    ? document
+    : isNode(first) && first.commentBefore
+      ? first
+      : document;
+  const lines = (holder.commentBefore ?? '').split('\n');
+  lines[0] = title;
+  holder.commentBefore = lines.join('\n');
+}
+
+function sourceStage(pipeline: Pipeline, name: string, from: string | undefined): StageEntry {
+  if (from !== undefined) return findStage(pipeline, '--from', from);
+  const stages = deploymentStages(pipeline).filter((stage) => stage.name !== name);
+  const source = stages.at(-1);
+  if (!source) throw new UsageError('config.yml has no deployment stage to copy a conf from');
+  return source;
+}

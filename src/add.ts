@@ -1,0 +1,91 @@
+/**
+ * mcc add: read the pipeline, let one generator decide what is new, write it
+ * as one unit, and say what the next deploy will do with it. An add writes new
+ * files and adds entries to YAML data; it never rewrites what is there.
+ */
+import { resolve } from 'node:path';
+import pc from 'picocolors';
+
+import { applyPlan } from './apply.js';
+import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
+import { CommandError } from './errors.js';
+import { loadPipeline, readText, type Pipeline } from './pipeline.js';
+
+export interface AddOptions {
+  yes: boolean;
+  dryRun: boolean;
+}
+
+export interface AddPlan {
+  /** What is being added, e.g. "cron job backup". */
+  what: string;
+  actions: RenderAction[];
+  /** The parts that exist already, e.g. "mcc/cron/backup.py". */
+  already: string[];
+  /** What the user should know or do next. */
+  notes: string[];
+}
+
+export function emptyPlan(what: string): AddPlan {
+  return { what, actions: [], already: [], notes: [] };
+}
+
+/** Whether the user can be asked: a terminal, and no --yes. */
+export function interactive(options: AddOptions): boolean {
+  return !options.yes && Boolean(process.stdin.isTTY);
+}
+
+export async function runAdd(
+  directory: string,
+  generator: Generator<AddPlan> & { name: string },
+  decide: (pipeline: Pipeline) => AddPlan | Promise<AddPlan>,
+  options: AddOptions,
+): Promise<void> {
+  const root = resolve(directory);
+  const plan = await decide(loadPipeline(root));
+  for (const part of plan.already) {
+    process.stdout.write(`${pc.dim('exists   ')} ${part}\n`);
+  }
+  if (plan.actions.length === 0) {
+    process.stdout.write(`${plan.what} is already there; nothing changed\n`);
+    return;
+  }
+  const files = await planFiles(generator.name, generator, plan);
+  await applyPlan(root, files, { dryRun: options.dryRun, force: false, interactive: false });
+  if (options.dryRun) return;
+  process.stdout.write(`\nadded ${plan.what}\n`);
+  for (const note of plan.notes) process.stdout.write(`  ${note}\n`);
+}
+
+/** An add generator: its actions are the ones its plan decided on. */
+export function addGenerator(
+  name: string,
+  description: string,
+): Generator<AddPlan> & {
+  name: string;
+} {
+  return { name, description, actions: (plan) => plan.actions };
+}
+
+/** Several entries added to the same files: each edit starts from the last. */
+export class Edits {
+  private readonly texts = new Map<string, string>();
+
+  constructor(private readonly root: string) {}
+
+  text(path: string): string {
+    const known = this.texts.get(path);
+    if (known !== undefined) return known;
+    const text = readText(this.root, path);
+    if (text === null) throw new CommandError(`${path} is missing`);
+    return text;
+  }
+
+  set(path: string, text: string): void {
+    this.texts.set(path, text);
+  }
+
+  actions(): RenderAction[] {
+    return [...this.texts].map(([path, text]) => editAction(path, text));
+  }
+}

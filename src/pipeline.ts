@@ -1,0 +1,167 @@
+/**
+ * The pipeline already in a repository, as `mcc add` needs it: the stages of
+ * config.yml, each stage's conf, and what the project uses. It is read from
+ * config.yml and the conf files, so a pipeline set up by hand with the same
+ * conventions works too; mcc/answers.yml only fills in what those files do not
+ * say, and is kept up to date when it exists.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse } from 'yaml';
+
+import { ANSWERS_FILE, readAnswers, type Answers } from './answers.js';
+import { CommandError, UsageError } from './errors.js';
+
+export interface StageEntry {
+  name: string;
+  params: Record<string, unknown>;
+  allowBranches: string;
+  /** The conf file under mcc/, e.g. conf-prod.yml. */
+  conf: string;
+  handler: string | null;
+}
+
+export interface Pipeline {
+  root: string;
+  configText: string;
+  stages: StageEntry[];
+  answers: Answers | null;
+  answersText: string | null;
+  project: string;
+  database: 'sqlite' | 'postgres' | 'none';
+  alembic: boolean;
+  multiTenant: boolean;
+}
+
+export const PIPELINE_FILES = ['mcc_deploy.py', 'config.yml'];
+
+export function readText(root: string, path: string): string | null {
+  const file = join(root, path);
+  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+}
+
+function readProject(root: string): string {
+  const pyproject = readText(root, 'pyproject.toml');
+  const name = pyproject && /^name\s*=\s*"([^"]+)"/m.exec(pyproject);
+  return name ? name[1]! : basename(root);
+}
+
+function readDatabase(root: string): Pipeline['database'] {
+  const module = readText(root, 'mcc_db.py');
+  if (module === null) return 'none';
+  return /\bimport sqlite3\b/.test(module) ? 'sqlite' : 'postgres';
+}
+
+function readStages(configText: string): StageEntry[] {
+  const config = (parse(configText) ?? {}) as { deploy?: Record<string, Record<string, unknown>> };
+  return Object.entries(config.deploy ?? {}).map(([name, entry]) => {
+    const params = (entry?.parameters ?? {}) as Record<string, unknown>;
+    return {
+      name,
+      params,
+      allowBranches: String(entry?.allow_branches ?? '.*'),
+      conf: String(params.conf ?? `conf-${name}.yml`),
+      handler: params.handler === undefined ? null : String(params.handler),
+    };
+  });
+}
+
+export function loadPipeline(root: string): Pipeline {
+  for (const file of PIPELINE_FILES) {
+    if (!existsSync(join(root, file))) {
+      throw new CommandError(
+        `no ${file} in ${root}: this is not a repository with a pipeline; ` +
+          'run npx create-mcc-pipeline there first',
+      );
+    }
+  }
+  const configText = readFileSync(join(root, 'config.yml'), 'utf8');
+  const stages = readStages(configText);
+  const answers = readAnswers(root);
+  const confs = stages.map((stage) => readConf(root, stage.conf));
+  return {
+    root,
+    configText,
+    stages,
+    answers,
+    answersText: readText(root, ANSWERS_FILE),
+    project: answers?.project ?? readProject(root),
+    database: readDatabase(root),
+    alembic: existsSync(join(root, 'alembic.ini')),
+    multiTenant: answers?.tenancy === 'multi' || confs.some((conf) => Array.isArray(conf?.DOMAINS)),
+  };
+}
+
+export function readConf(root: string, conf: string): Record<string, unknown> | null {
+  const text = readText(root, `mcc/${conf}`);
+  return text === null ? null : ((parse(text) ?? {}) as Record<string, unknown>);
+}
+
+export function deploymentStages(pipeline: Pipeline): StageEntry[] {
+  return pipeline.stages.filter((stage) => stage.handler === null);
+}
+
+/** The Levenshtein distance, to suggest the name the user probably meant. */
+export function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + cost));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The known name closest to value, when it is close enough to be a typo. */
+export function nearest(value: string, known: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const name of known) {
+    const d = distance(value, name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best !== null && bestDistance > 0 && bestDistance <= Math.max(2, best.length / 4)
+    ? best
+    : null;
+}
+
+/** The stage of config.yml called name, or a usage error suggesting the nearest. */
+export function findStage(pipeline: Pipeline, flag: string, name: string): StageEntry {
+  const stage = pipeline.stages.find((entry) => entry.name === name);
+  if (stage) return stage;
+  const guess = nearest(
+    name,
+    pipeline.stages.map((entry) => entry.name),
+  );
+  const known = pipeline.stages.map((entry) => entry.name).join(', ') || 'none';
+  throw new UsageError(
+    `${flag} ${JSON.stringify(name)}: not a stage of config.yml` +
+      (guess ? `; did you mean ${guess}?` : ` (stages: ${known})`),
+  );
+}
+
+/** The deployment stages named by a comma list, or all of them. */
+export function targetStages(pipeline: Pipeline, list: string | undefined): StageEntry[] {
+  if (list === undefined) return deploymentStages(pipeline);
+  return list.split(',').map((name) => {
+    const stage = findStage(pipeline, '--stage', name.trim());
+    if (stage.handler !== null) {
+      throw new UsageError(
+        `--stage ${JSON.stringify(name)}: runs a handler, it has no conf of its own`,
+      );
+    }
+    return stage;
+  });
+}
+
+export function confPath(stage: StageEntry): string {
+  return `mcc/${stage.conf}`;
+}
+
+export function listFolder(root: string, folder: string): string[] {
+  const path = join(root, folder);
+  return existsSync(path) ? readdirSync(path).sort() : [];
+}

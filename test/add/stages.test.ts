@@ -1,0 +1,123 @@
+/**
+ * The handler stages doing their job at deploy time: the example app with a
+ * prod and a dev sandbox, each stage run through `mcc try` with the real
+ * mcc_deploy.py, SQLite files and a live app; the deploy afterwards still
+ * passes its smoke test.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { HANDLER_STAGES } from '../../src/choices.js';
+import { cli, exampleCopy, sqliteRows, tempDir, type Result } from '../helpers.js';
+
+const DATABASE = join('data', 'notes_api.db');
+let repo: string;
+let prod: string;
+let dev: string;
+
+function passed(result: Result): void {
+  expect(result.stdout + result.stderr).toContain('try passed');
+  expect(result.exitCode).toBe(0);
+}
+
+async function tryStage(stage: string, sandbox: string, ...extra: string[]): Promise<Result> {
+  return cli(
+    'mcc',
+    ['try', '--stage', stage, '--sandbox', sandbox, '--skip-build', ...extra],
+    repo,
+  );
+}
+
+async function notes(sandbox: string): Promise<string[]> {
+  const rows = await sqliteRows(join(sandbox, DATABASE), 'SELECT body FROM notes ORDER BY id');
+  return rows.map((row) => String(row[0]));
+}
+
+async function addNote(sandbox: string, body: string): Promise<void> {
+  const script =
+    'import sqlite3, sys\n' +
+    'with sqlite3.connect(sys.argv[1]) as db:\n' +
+    '    db.execute("INSERT INTO notes (body) VALUES (?)", (sys.argv[2],))\n';
+  await execa('python3', ['-c', script, join(sandbox, DATABASE), body]);
+}
+
+beforeAll(async () => {
+  repo = exampleCopy();
+  const created = await cli('create', ['--yes', '--remote-host', 'app.example.com'], repo);
+  expect(created.exitCode).toBe(0);
+  for (const stage of Object.keys(HANDLER_STAGES)) {
+    const added = await cli('mcc', ['add', 'stage', stage, '--yes'], repo);
+    expect(added.stderr).toBe('');
+  }
+  prod = tempDir('prod');
+  dev = tempDir('dev');
+  passed(await cli('mcc', ['try', '--stage', 'prod', '--sandbox', prod], repo));
+  passed(await tryStage('dev', dev));
+}, 300_000);
+
+describe('handler stages under mcc try', () => {
+  it('clone-prod-to-dev copies prod into dev through a backup and refuses one folder', async () => {
+    await addNote(prod, 'from prod');
+    await addNote(dev, 'only in dev');
+    passed(await tryStage('clone-prod-to-dev', dev, '--source-sandbox', prod));
+    expect(await notes(dev)).toEqual(['from prod']);
+    expect(await notes(prod)).toEqual(['from prod']);
+    const [clone] = readdirSync(join(dev, 'backups', 'clone'));
+    expect(existsSync(join(dev, 'backups', 'clone', clone!, 'default.db'))).toBe(true);
+    const [before] = readdirSync(join(dev, 'backups', 'pre-clone'));
+    expect(
+      await sqliteRows(
+        join(dev, 'backups', 'pre-clone', before!, 'default.db'),
+        'SELECT body FROM notes',
+      ),
+    ).toEqual([['only in dev']]);
+
+    const same = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', prod);
+    expect(same.exitCode).toBe(1);
+    expect(same.stderr).toContain('the source and the target are the same folder');
+    expect(await notes(prod)).toEqual(['from prod']);
+  }, 120_000);
+
+  it('db-backup writes a copy that db-restore brings back, after saving the current state', async () => {
+    passed(await tryStage('db-backup', prod));
+    const [daily] = readdirSync(join(prod, 'backups', 'daily'));
+    expect(existsSync(join(prod, 'backups', 'daily', daily!, 'default.db'))).toBe(true);
+    await addNote(prod, 'after the backup');
+    const restored = await tryStage('db-restore', prod);
+    passed(restored);
+    expect(restored.stdout).toContain(`restored ${join(prod, 'backups', 'daily', daily!)}`);
+    expect(await notes(prod)).toEqual(['from prod']);
+    const [saved] = readdirSync(join(prod, 'backups', 'pre-restore'));
+    expect(
+      await sqliteRows(
+        join(prod, 'backups', 'pre-restore', saved!, 'default.db'),
+        'SELECT count(*) FROM notes',
+      ),
+    ).toEqual([[2]]);
+  }, 120_000);
+
+  it('reset-dev wipes dev and deploys it fresh', async () => {
+    const releases = readdirSync(join(dev, 'api')).length;
+    passed(await tryStage('reset-dev', dev));
+    expect(await notes(dev)).toEqual([]);
+    expect(readdirSync(join(dev, 'api'))).toHaveLength(releases + 1);
+    expect(readdirSync(join(dev, 'backups', 'pre-reset'))).toHaveLength(1);
+  }, 120_000);
+
+  it('maintenance-on sets the flag file once and maintenance-off clears it', async () => {
+    const flag = join(prod, 'maintenance.flag');
+    passed(await tryStage('maintenance-on', prod));
+    expect(readFileSync(flag, 'utf8')).toMatch(/^since \d{4}-\d\d-\d\dT.*Z, a local build/);
+    expect((await tryStage('maintenance-on', prod)).stdout).toContain('already set');
+    passed(await tryStage('maintenance-off', prod));
+    expect(existsSync(flag)).toBe(false);
+  }, 120_000);
+
+  it('leaves a pipeline whose deploy still passes its smoke test', async () => {
+    const result = await tryStage('dev', dev);
+    passed(result);
+    expect(result.stdout).toMatch(/answered 200/);
+  }, 120_000);
+});
