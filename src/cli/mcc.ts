@@ -3,11 +3,12 @@ import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
-import { usageExit } from './create.js';
+import { ONE_LINE_ERRORS, usageExit } from './create.js';
 
 export function mccProgram(): Command {
   const program = new Command('mcc')
     .exitOverride(usageExit)
+    .configureOutput(ONE_LINE_ERRORS)
     .description('Rehearse, grow and check the MCC pipeline of this repository.')
     .version(version(), '-v, --version');
 

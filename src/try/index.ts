@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import pc from 'picocolors';
+import pc from '../colours.js';
 import { parse, parseDocument } from 'yaml';
 
 import { readAnswers, type Answers } from '../answers.js';
