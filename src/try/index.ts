@@ -13,11 +13,12 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
 import pc from '../colours.js';
 import { parse, parseDocument } from 'yaml';
@@ -55,13 +56,37 @@ function freePort(): Promise<number> {
 }
 
 function stageConf(root: string, stage: string): string {
-  const config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
+  let config;
+  try {
+    config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
+  } catch (error) {
+    throw new CommandError(`config.yml is not valid YAML (mcc check tells more): ${error}`);
+  }
   const stages = config.deploy ?? {};
   if (!(stage in stages)) {
     const known = Object.keys(stages).join(', ') || 'none';
     throw new UsageError(`--stage ${JSON.stringify(stage)}: not in config.yml (stages: ${known})`);
   }
-  return String(stages[stage]?.parameters?.conf ?? `conf-${stage}.yml`);
+  const conf = String(stages[stage]?.parameters?.conf ?? `conf-${stage}.yml`);
+  if (!existsSync(join(root, 'mcc', conf))) {
+    throw new CommandError(`stage ${stage} names mcc/${conf}, which does not exist`);
+  }
+  return conf;
+}
+
+/** The sandbox must be outside the repository, and empty or an earlier sandbox. */
+function checkSandbox(root: string, sandbox: string): void {
+  const quoted = `--sandbox ${JSON.stringify(sandbox)}`;
+  const path = resolve(sandbox);
+  const inside = relative(root, path);
+  if (inside !== '..' && !inside.startsWith('../') && !isAbsolute(inside)) {
+    throw new UsageError(`${quoted}: expected a folder outside the repository`);
+  }
+  if (!existsSync(path)) return;
+  if (!statSync(path).isDirectory()) throw new UsageError(`${quoted}: expected a folder`);
+  if (readdirSync(path).length > 0 && !existsSync(join(path, STATE_FOLDER))) {
+    throw new UsageError(`${quoted}: expected an empty folder or an earlier sandbox of mcc try`);
+  }
 }
 
 /** A service beyond the first runs `python -m <backend>.<last word of its name>`. */
@@ -180,6 +205,7 @@ async function smokeResult(url: string): Promise<string> {
 export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
   v.check('--stage', options.stage, v.stageName);
   if (options.port !== undefined) v.check('--port', options.port, v.port);
+  if (options.sandbox !== undefined) checkSandbox(root, options.sandbox);
   for (const file of ['mcc_build.py', 'mcc_deploy.py', 'config.yml']) {
     if (!existsSync(join(root, file))) {
       throw new CommandError(`no ${file} in ${root}: run npx create-mcc-pipeline there first`);
