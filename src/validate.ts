@@ -25,7 +25,10 @@ export const projectName: Validator = (value) =>
 
 export const domain: Validator = (value) => {
   const labels = value.toLowerCase().split('.');
-  return value.length <= 253 && labels.every((label) => LABEL.test(label))
+  // An all-digit last label would make 300.1.1.1 a domain name.
+  return value.length <= 253 &&
+    labels.every((label) => LABEL.test(label)) &&
+    !/^\d+$/.test(labels.at(-1)!)
     ? undefined
     : 'a domain name: dot-separated labels of letters, digits and inner dashes, with no ' +
         'spaces, underscores or empty labels (e.g. shop.example.com)';
