@@ -10,7 +10,8 @@ import { ANSWERS_FILE } from '../src/answers.js';
 import { CRON_JOBS } from '../src/choices.js';
 import { renderAction } from '../src/engine.js';
 import { UsageError } from '../src/errors.js';
-import { confPath, nearest, readText, targetStages, type Pipeline } from '../src/pipeline.js';
+import { confPath, readText, targetStages, type Pipeline } from '../src/pipeline.js';
+import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
 import { addToSeq } from '../src/yaml-edit.js';
 import { cronModule } from './init.js';
@@ -43,7 +44,7 @@ function schedule(name: string, flags: AddCronFlags): string {
 
 export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags): AddPlan {
   const known = CRON_JOBS[name];
-  const guess = known ? null : nearest(name, Object.keys(CRON_JOBS));
+  const guess = known ? undefined : nearest(name, Object.keys(CRON_JOBS));
   if (guess && !flags.custom) {
     throw new UsageError(
       `cron job ${JSON.stringify(name)}: did you mean ${guess}? ` +

@@ -15,11 +15,11 @@ import {
   confPath,
   deploymentStages,
   findStage,
-  nearest,
   readText,
   type Pipeline,
   type StageEntry,
 } from '../src/pipeline.js';
+import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
 import { addToMap, addToSeq } from '../src/yaml-edit.js';
 

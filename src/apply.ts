@@ -2,14 +2,16 @@
  * Deciding what to do with each planned file against what the repository
  * already holds, and writing the result as one unit.
  */
-import { CommandError, ConflictError } from './errors.js';
+import { CommandError, ConflictError, InterruptedError } from './errors.js';
 import {
   checkContents,
   compare,
   report,
   unifiedDiff,
+  withSignalsHeld,
   writeAll,
   type Comparison,
+  type Outcome,
   type PlannedFile,
 } from './files.js';
 
@@ -36,34 +38,50 @@ async function resolveConflicts(comparisons: Comparison[], options: ApplyOptions
   }
 }
 
+const DRY_RUN_LABELS: Record<Outcome, string> = {
+  created: 'would create',
+  updated: 'would update',
+  unchanged: 'unchanged',
+  skipped: 'would skip',
+  conflict: 'differs, kept without --force',
+};
+
+function reportDryRun(comparisons: Comparison[], force: boolean): void {
+  for (const c of comparisons) {
+    if (c.outcome !== 'unchanged') process.stdout.write(unifiedDiff(c));
+  }
+  for (const { file, outcome } of comparisons) {
+    const label = DRY_RUN_LABELS[outcome === 'conflict' && force ? 'updated' : outcome];
+    process.stdout.write(`${label.padEnd(13)} ${file.path}\n`);
+  }
+}
+
 /** Returns whether anything was written. */
 export async function applyPlan(
   root: string,
   files: PlannedFile[],
   options: ApplyOptions,
 ): Promise<boolean> {
-  checkContents(files);
+  await checkContents(files);
   const comparisons = compare(root, files);
   if (options.dryRun) {
-    for (const c of comparisons) {
-      if (c.outcome !== 'unchanged') process.stdout.write(unifiedDiff(c));
-    }
-    report(
-      comparisons.map((c) => ({ ...c, outcome: c.outcome === 'conflict' ? 'updated' : c.outcome })),
-      'would be ',
-    );
+    reportDryRun(comparisons, options.force);
     return false;
   }
   await resolveConflicts(comparisons, options);
   const toWrite = comparisons.filter((c) => c.outcome === 'created' || c.outcome === 'updated');
+  let signal: NodeJS.Signals | null;
   try {
-    writeAll(
-      root,
-      toWrite.map((c) => c.file),
+    signal = await withSignalsHeld(() =>
+      writeAll(
+        root,
+        toWrite.map((c) => c.file),
+      ),
     );
   } catch (error) {
     throw new CommandError(`could not write the files, none was changed: ${String(error)}`);
   }
   report(comparisons);
+  if (signal) throw new InterruptedError(signal);
   return toWrite.length > 0;
 }

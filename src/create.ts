@@ -3,7 +3,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pc from 'picocolors';
+import pc from './colours.js';
 
 import { initGenerator, type InitInput } from '../generators/init.js';
 import { readAnswers } from './answers.js';

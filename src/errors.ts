@@ -18,6 +18,14 @@ export class ConflictError extends CommandError {
   }
 }
 
+/** Ctrl-C (or a kill) that was held back until every file was written. */
+export class InterruptedError extends CommandError {
+  override readonly exitCode = 130;
+  constructor(signal: string) {
+    super(`${signal} received: stopped after writing every file, none is half-written`);
+  }
+}
+
 export function exitWith(error: unknown): never {
   if (error instanceof UsageError || error instanceof CommandError) {
     process.stderr.write(`error: ${error.message}\n`);

@@ -4,11 +4,12 @@
  * temporary file and rename, so an error or Ctrl-C leaves no partial file.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import pc from 'picocolors';
+import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 
+import pc from './colours.js';
 import { CommandError } from './errors.js';
 
 export interface PlannedFile {
@@ -55,8 +56,37 @@ export function unifiedDiff(comparison: Comparison): string {
   );
 }
 
+const COMPILE_ALL = `
+import json, sys
+for name, source in json.load(sys.stdin).items():
+    try:
+        compile(source, name, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        print(f"{name} line {error.lineno}: {error.msg}")
+`;
+
+async function checkPython(files: PlannedFile[]): Promise<void> {
+  const sources = Object.fromEntries(
+    files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
+  );
+  if (Object.keys(sources).length === 0) return;
+  const result = await execa('python3', ['-c', COMPILE_ALL], {
+    input: JSON.stringify(sources),
+    reject: false,
+  });
+  if ((result as { code?: string }).code === 'ENOENT') {
+    process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
+    return;
+  }
+  const problems = result.stdout.trim();
+  if (result.exitCode !== 0 || problems !== '') {
+    const reason = problems || result.stderr.trim().split('\n').pop();
+    throw new CommandError(`generated Python does not compile, nothing was written: ${reason}`);
+  }
+}
+
 /** Refuse to write anything when a generated file would not even parse. */
-export function checkContents(files: PlannedFile[]): void {
+export async function checkContents(files: PlannedFile[]): Promise<void> {
   for (const file of files) {
     if (/\.ya?ml$/.test(file.path)) {
       try {
@@ -66,6 +96,7 @@ export function checkContents(files: PlannedFile[]): void {
       }
     }
   }
+  await checkPython(files);
 }
 
 /** Write every file through a temporary sibling, then rename them all. */
@@ -75,15 +106,36 @@ export function writeAll(root: string, files: PlannedFile[]): void {
     for (const file of files) {
       const target = join(root, file.path);
       mkdirSync(dirname(target), { recursive: true });
-      const temporary = join(dirname(target), `.${file.path.split('/').pop()}.${process.pid}.tmp`);
-      writeFileSync(temporary, file.content);
+      const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
       staged.push([temporary, target]);
+      writeFileSync(temporary, file.content);
     }
   } catch (error) {
     for (const [temporary] of staged) rmSync(temporary, { force: true });
     throw error;
   }
   for (const [temporary, target] of staged) renameSync(temporary, target);
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Run a synchronous write with Ctrl-C held back: without a handler Node dies
+ * at once, possibly between two files; with one, the signal waits until the
+ * write is done and is then honoured. Returns the signal that came, if any.
+ */
+export async function withSignalsHeld(write: () => void): Promise<NodeJS.Signals | null> {
+  let received: NodeJS.Signals | null = null;
+  const hold = (signal: NodeJS.Signals) => (received ??= signal);
+  for (const signal of SIGNALS) process.on(signal, hold);
+  try {
+    write();
+    // Let a signal that arrived during the write be delivered before letting go.
+    await new Promise((done) => setTimeout(done, 5));
+  } finally {
+    for (const signal of SIGNALS) process.off(signal, hold);
+  }
+  return received;
 }
 
 const COLOURS: Record<Outcome, (text: string) => string> = {

@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 
 import { ANSWERS_FILE, readAnswers, type Answers } from './answers.js';
 import { CommandError, UsageError } from './errors.js';
+import { nearest } from './nearest.js';
 
 export interface StageEntry {
   name: string;
@@ -99,33 +100,6 @@ export function readConf(root: string, conf: string): Record<string, unknown> | 
 
 export function deploymentStages(pipeline: Pipeline): StageEntry[] {
   return pipeline.stages.filter((stage) => stage.handler === null);
-}
-
-/** The Levenshtein distance, to suggest the name the user probably meant. */
-export function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      next.push(Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + cost));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-}
-
-/** The known name closest to value, when it is close enough to be a typo. */
-export function nearest(value: string, known: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const name of known) {
-    const d = distance(value, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return best !== null && bestDistance > 0 && bestDistance <= Math.max(2, best.length / 4)
-    ? best
-    : null;
 }
 
 /** The stage of config.yml called name, or a usage error suggesting the nearest. */

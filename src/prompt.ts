@@ -1,15 +1,24 @@
 /**
  * The interactive side, loaded only when there is a terminal to ask on.
+ * Prompts refuse exactly what the flags refuse: both use problemOf.
  */
 import { checkbox, input, select } from '@inquirer/prompts';
 
-import type { Question } from './questions.js';
-import { forPrompt } from './validate.js';
+import { problemOf, type Question, type Raw } from './questions.js';
+
+function validator(question: Question, raw: Raw): (value: string) => true | string {
+  return (value) => {
+    const trimmed = value.trim();
+    return problemOf(question, trimmed) ?? question.refine?.(trimmed, raw) ?? true;
+  };
+}
 
 export async function promptQuestion(
   question: Question,
   fallback: string | undefined,
+  raw: Raw,
 ): Promise<string> {
+  const validate = validator(question, raw);
   if (question.kind === 'select') {
     const choices = Object.entries(question.choices!).map(([value, description]) => ({
       value,
@@ -24,21 +33,18 @@ export async function promptQuestion(
       name: `${value} - ${description}`,
       checked: chosen.has(value),
     }));
-    const picked = await checkbox({ message: question.message, choices });
+    const picked = await checkbox({
+      message: question.message,
+      choices,
+      validate: (items) => validate(items.map((item) => item.value).join(',') || 'none'),
+    });
     return picked.length > 0 ? picked.join(',') : 'none';
   }
-  const validate = forPrompt(question.validate);
   return input({
     message: question.message,
     default: fallback,
     required: fallback === undefined,
-    validate: question.list
-      ? (value) =>
-          value
-            .split(',')
-            .map((item) => validate(item.trim()))
-            .find((r) => r !== true) ?? true
-      : validate,
+    validate,
   });
 }
 

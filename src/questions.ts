@@ -31,8 +31,10 @@ export interface Question {
   kind: 'text' | 'select' | 'checkbox';
   choices?: Record<string, string>;
   validate: v.Validator;
-  /** Comma lists are checked item by item. */
+  /** Comma lists are checked item by item; `none` stands for the empty list. */
   list?: boolean;
+  /** A check against earlier answers, once those are known. */
+  refine?: (value: string, raw: Raw) => string | undefined;
   when?: (raw: Raw) => boolean;
   /** undefined: the question has no default and must be answered. */
   default: (detected: Detected, raw: Raw) => string | undefined;
@@ -44,8 +46,7 @@ export function flagOf(key: string): string {
 
 const hasDatabase = (raw: Raw) => raw.database !== 'none';
 const hasFrontend = (raw: Raw) => raw.frontend !== 'none';
-const commandText: v.Validator = (value) =>
-  value.trim() === '' ? 'a command, or none' : undefined;
+const commandText: v.Validator = (value) => (value === 'none' ? undefined : v.commandWords(value));
 const cronName: v.Validator = (value) =>
   value in CRON_JOBS ? undefined : `one of ${Object.keys(CRON_JOBS).join(', ')}`;
 
@@ -156,7 +157,11 @@ export const QUESTIONS: Question[] = [
     kind: 'checkbox',
     choices: Object.fromEntries(Object.entries(CRON_JOBS).map(([k, j]) => [k, j.description])),
     list: true,
-    validate: (value) => (value === 'none' ? undefined : cronName(value)),
+    validate: cronName,
+    refine: (value, raw) =>
+      !hasDatabase(raw) && value.split(',').includes('backup')
+        ? 'the backup job needs a database: drop backup or pick --database sqlite or postgres'
+        : undefined,
     default: (_d, raw) => (hasDatabase(raw) ? 'backup' : 'none'),
   },
   {
@@ -178,7 +183,7 @@ export const QUESTIONS: Question[] = [
     key: 'remoteHost',
     message: 'Server host name ({stage} stands for the stage)',
     kind: 'text',
-    validate: (value) => v.host(value.replace('{stage}', 'stage')),
+    validate: (value) => v.host(value.replaceAll('{stage}', 'stage')),
     default: () => undefined,
   },
   {
@@ -232,10 +237,16 @@ export const QUESTIONS: Question[] = [
   },
 ];
 
-function checkRaw(question: Question, value: string): string {
-  const flag = flagOf(question.key);
-  if (question.list && value !== 'none') v.checkList(flag, value, question.validate);
-  else v.check(flag, value, question.validate);
+/** What is wrong with a raw answer on its own, or undefined. */
+export function problemOf(question: Question, value: string): string | undefined {
+  if (question.list) return value === 'none' ? undefined : v.listProblem(value, question.validate);
+  const problem = question.validate(value);
+  return problem && `expected ${problem}`;
+}
+
+function checkRaw(question: Question, value: string, raw?: Raw): string {
+  const problem = problemOf(question, value) ?? (raw && question.refine?.(value, raw));
+  if (problem) throw new UsageError(`${flagOf(question.key)} ${JSON.stringify(value)}: ${problem}`);
   return value;
 }
 
@@ -247,29 +258,39 @@ export function checkFlags(flags: Raw): void {
   }
 }
 
-export type Prompter = (question: Question, fallback: string | undefined) => Promise<string>;
+export type Prompter = (
+  question: Question,
+  fallback: string | undefined,
+  raw: Raw,
+) => Promise<string>;
+
+function describe(question: Question): string {
+  return question.message.replace(/ \(.*\)$/, '').toLowerCase();
+}
 
 /**
  * Answer every question that applies: from its flag, else by prompting when
- * a prompter is given, else from its default; a question without a default
- * and without a prompter names the flag to pass.
+ * a prompter is given, else from its default. Without a prompter, the
+ * questions that have no default are reported together, naming their flags.
  */
 export async function ask(flags: Raw, detected: Detected, prompt: Prompter | null): Promise<Raw> {
   const raw: Raw = {};
+  const missing: Question[] = [];
   for (const question of QUESTIONS) {
     if (question.when && !question.when(raw)) continue;
     const given = flags[question.key];
     const fallback = question.default(detected, raw);
     let value: string | undefined;
     if (given !== undefined) value = given;
-    else if (prompt) value = await prompt(question, fallback);
+    else if (prompt) value = await prompt(question, fallback, raw);
     else value = fallback;
-    if (value === undefined) {
-      throw new UsageError(
-        `${question.message.replace(/ \(.*\)$/, '').toLowerCase()} is needed: pass ${flagOf(question.key)}`,
-      );
-    }
-    raw[question.key] = checkRaw(question, value.trim());
+    if (value === undefined) missing.push(question);
+    else raw[question.key] = checkRaw(question, value.trim(), raw);
+  }
+  if (missing.length > 0) {
+    const needs = missing.map((q) => `${flagOf(q.key)} (${describe(q)})`).join(', ');
+    const them = missing.length === 1 ? 'it as a flag' : 'them as flags';
+    throw new UsageError(`no default for ${needs}: pass ${them}, or run in a terminal to be asked`);
   }
   return raw;
 }
@@ -281,11 +302,8 @@ function list(value: string | undefined): string[] {
 
 function words(value: string): string[] {
   if (value === 'none') return [];
-  return parseShell(value).map((word) => {
-    if (typeof word !== 'string')
-      throw new UsageError(`${JSON.stringify(value)}: plain words only, no shell operators`);
-    return word;
-  });
+  // commandWords has refused anything but plain words already.
+  return parseShell(value).map(String);
 }
 
 export function toAnswers(raw: Raw): Answers {
@@ -293,11 +311,6 @@ export function toAnswers(raw: Raw): Answers {
   const perStage = (value: string, stage: string) => value.replaceAll('{stage}', stage);
   const frontend = raw.frontend === 'none' ? null : (raw.frontend as FrontendName);
   const cron = list(raw.cron);
-  if (raw.database === 'none' && cron.includes('backup')) {
-    throw new UsageError(
-      '--cron "backup": the backup job needs a database; drop it or pick --database',
-    );
-  }
   return {
     project: raw.project!,
     backend: list(raw.backend),

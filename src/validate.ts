@@ -1,8 +1,11 @@
 /**
- * Validators shared by flags and prompts. Each returns undefined when the
- * value is fine, or a phrase saying what is allowed; `check` turns that into
- * a UsageError that quotes the value.
+ * Validators shared by flags, prompts and `mcc check`. Each returns undefined
+ * when the value is fine, or a phrase saying what is allowed ("expected …"
+ * reads naturally before it); `check` turns that into a UsageError that
+ * quotes the value.
  */
+import { parse as parseShell } from 'shell-quote';
+
 import { UsageError } from './errors.js';
 
 export type Validator = (value: string) => string | undefined;
@@ -13,58 +16,72 @@ const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const stageName: Validator = (value) =>
   NAME.test(value) && value.length <= 40
     ? undefined
-    : 'a stage name is lower-case letters, digits and dashes, starting with a letter';
+    : 'a stage name: lower-case letters, digits and dashes, starting with a letter (e.g. prod)';
 
 export const projectName: Validator = (value) =>
   /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)
     ? undefined
-    : 'a project name is letters, digits, dots, dashes and underscores';
+    : 'a project name: letters, digits, dots, dashes and underscores';
 
 export const domain: Validator = (value) => {
   const labels = value.toLowerCase().split('.');
-  const ok =
-    value.length <= 253 && labels.length >= 1 && labels.every((label) => LABEL.test(label));
-  return ok
+  // An all-digit last label would make 300.1.1.1 a domain name.
+  return value.length <= 253 &&
+    labels.every((label) => LABEL.test(label)) &&
+    !/^\d+$/.test(labels.at(-1)!)
     ? undefined
-    : 'a domain is dot-separated labels of letters, digits and inner dashes (e.g. shop.example.com)';
+    : 'a domain name: dot-separated labels of letters, digits and inner dashes, with no ' +
+        'spaces, underscores or empty labels (e.g. shop.example.com)';
 };
 
-export const host: Validator = (value) =>
-  domain(value) === undefined || /^\d{1,3}(\.\d{1,3}){3}$/.test(value)
-    ? undefined
-    : 'a host is a domain name or an IPv4 address';
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-export const unitName: Validator = (value) =>
-  /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?$/.test(value) && value.length <= 255
+export const host: Validator = (value) =>
+  domain(value) === undefined || IPV4.test(value)
     ? undefined
-    : 'a systemd unit name is letters, digits and : _ . - (with an optional @instance)';
+    : 'a host: a domain name (e.g. app.example.com) or an IPv4 address';
+
+// systemd's own rule: ASCII letters, digits and :-_.\ ; a template needs its instance.
+export const unitName: Validator = (value) =>
+  /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?$/.test(value) &&
+  value.length <= 255 &&
+  !value.startsWith('-')
+    ? undefined
+    : 'a systemd unit name: letters, digits and : _ . - (e.g. notes-api or worker@1)';
 
 export const userName: Validator = (value) =>
   /^[a-z_][a-z0-9_-]*\$?$/.test(value) && value.length <= 32
     ? undefined
-    : 'a user or group name is lower-case letters, digits, _ and -, starting with a letter or _';
+    : 'a user or group name: lower-case letters, digits, _ and -, starting with a letter or _';
 
 export const remoteBase: Validator = (value) => {
-  if (!value.startsWith('/')) return 'the deployment folder must be an absolute path';
-  if (value.split('/').includes('..')) return 'the deployment folder must not contain ..';
-  if (/[\s'"\\$`]/.test(value)) return 'the deployment folder must not contain spaces or quotes';
+  if (!value.startsWith('/')) return 'an absolute path (e.g. /srv/notes-{stage})';
+  if (value.split('/').includes('..')) return 'an absolute path without ..';
+  if (/^\/+$/.test(value)) return 'a folder below /, not / itself';
+  if (/[\s'"\\$`;&|*?<>]/.test(value)) return 'a path without spaces, quotes or shell characters';
   return undefined;
 };
 
 export const positiveInteger: Validator = (value) =>
-  /^[1-9][0-9]*$/.test(value) ? undefined : 'a positive whole number';
+  /^[1-9][0-9]*$/.test(value) ? undefined : 'a positive whole number (e.g. 10)';
 
 export const port: Validator = (value) =>
   /^[1-9][0-9]*$/.test(value) && Number(value) <= 65535 ? undefined : 'a port from 1 to 65535';
 
-export const branchPattern: Validator = (value) => {
-  if (value === '-') return undefined;
+export const regularExpression: Validator = (value) => {
   try {
     new RegExp(value);
     return undefined;
-  } catch {
-    return 'a regular expression, or - for never';
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, '');
+    return `a valid regular expression (${reason})`;
   }
+};
+
+export const branchPattern: Validator = (value) => {
+  if (value === '-') return undefined;
+  const problem = regularExpression(value);
+  return problem && `${problem}, or - for never`;
 };
 
 export const relativeFolder: Validator = (value) =>
@@ -73,10 +90,21 @@ export const relativeFolder: Validator = (value) =>
     : 'a folder relative to the repository root, without ..';
 
 export const urlPath: Validator = (value) =>
-  /^\/[A-Za-z0-9._~\/-]*$/.test(value) ? undefined : 'a URL path starting with /';
+  /^\/[A-Za-z0-9._~\/-]*$/.test(value)
+    ? undefined
+    : 'a URL path starting with / (e.g. /api/health)';
 
 export const moduleAttribute: Validator = (value) =>
   /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(value) ? undefined : 'module:attribute, e.g. app.main:app';
+
+/** A command run without a shell, so only plain words (quotes are fine). */
+export const commandWords: Validator = (value) => {
+  if (value.trim() === '') return 'a command, or none';
+  if (/[$`]/.test(value)) return 'plain words, without $ or backquotes';
+  return parseShell(value).every((word) => typeof word === 'string')
+    ? undefined
+    : 'plain words, without shell operators such as && | ; > <';
+};
 
 const CRON_RANGES: [number, number][] = [
   [0, 59],
@@ -102,34 +130,50 @@ export const cronSchedule: Validator = (value) => {
   const ok = fields.length === 5 && fields.every((field, i) => cronField(field, CRON_RANGES[i]!));
   return ok
     ? undefined
-    : 'five cron fields (minute hour day month weekday), each * or numbers in range';
+    : 'five cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7, ' +
+        'each *, a number, a range a-b, a list or a /step (e.g. "15 3 * * *")';
 };
 
 export function oneOf(choices: readonly string[]): Validator {
   return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(', ')}`);
 }
 
+/** What is wrong with a comma list, checked item by item, or undefined. */
+export function listProblem(value: string, validator: Validator): string | undefined {
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) return 'a comma-separated list without empty items';
+  for (const item of items) {
+    const problem = validator(item);
+    if (problem && items.length === 1) return `expected ${problem}`;
+    if (problem) return `${JSON.stringify(item)} is not allowed: expected ${problem}`;
+  }
+  const duplicate = items.find((item, i) => items.indexOf(item) !== i);
+  if (duplicate !== undefined) return `${JSON.stringify(duplicate)} is listed twice`;
+  return undefined;
+}
+
+function usage(flag: string, value: string, problem: string): UsageError {
+  return new UsageError(`${flag} ${JSON.stringify(value)}: ${problem}`);
+}
+
 /** Throw a UsageError quoting the value when the validator refuses it. */
 export function check(flag: string, value: string, validator: Validator): string {
   const problem = validator(value);
-  if (problem) throw new UsageError(`${flag} ${JSON.stringify(value)}: expected ${problem}`);
+  if (problem) throw usage(flag, value, `expected ${problem}`);
   return value;
 }
 
 /** Split a comma list, check each item, refuse duplicates and empty items. */
 export function checkList(flag: string, value: string, validator: Validator): string[] {
-  const items = value.split(',').map((item) => item.trim());
-  for (const item of items) check(flag, item, validator);
-  const duplicate = items.find((item, i) => items.indexOf(item) !== i);
-  if (duplicate !== undefined) {
-    throw new UsageError(
-      `${flag} ${JSON.stringify(value)}: ${JSON.stringify(duplicate)} is listed twice`,
-    );
-  }
-  return items;
+  const problem = listProblem(value, validator);
+  if (problem) throw usage(flag, value, problem);
+  return value.split(',').map((item) => item.trim());
 }
 
 /** The inquirer form of a validator: true, or the message to show. */
 export function forPrompt(validator: Validator): (value: string) => true | string {
-  return (value) => validator(value.trim()) ?? true;
+  return (value) => {
+    const problem = validator(value.trim());
+    return problem ? `expected ${problem}` : true;
+  };
 }

@@ -8,6 +8,7 @@ import { QUESTIONS, flagOf } from '../questions.js';
 export function createProgram(): Command {
   const program = new Command('create-mcc-pipeline')
     .exitOverride(usageExit)
+    .configureOutput(ONE_LINE_ERRORS)
     .description(
       'Write mcc_build.py, mcc_deploy.py, config.yml and mcc/ into a Python web ' +
         'application. Asks what it cannot detect; every question is also a flag.',
@@ -48,6 +49,12 @@ export async function main(argv: string[]): Promise<void> {
     exitWith(error);
   }
 }
+
+/** commander adds its "Did you mean" on a second line; a mistake gets one line. */
+export const ONE_LINE_ERRORS = {
+  outputError: (text: string, write: (text: string) => void) =>
+    write(`${text.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`),
+};
 
 /** commander's own usage errors (unknown flag, missing value) exit with 2. */
 export function usageExit(error: { exitCode: number; code: string }): never {

@@ -4,13 +4,15 @@ import { Command } from 'commander';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
-import { usageExit } from './create.js';
+import { ONE_LINE_ERRORS, usageExit } from './create.js';
 
 export function mccProgram(): Command {
   const program = new Command('mcc')
     .exitOverride(usageExit)
+    .configureOutput(ONE_LINE_ERRORS)
     .description('Rehearse, grow and check the MCC pipeline of this repository.')
-    .version(version(), '-v, --version');
+    .version(version(), '-v, --version')
+    .addHelpText('after', '\nExamples:\n  $ mcc try --stage dev\n  $ mcc check\n');
 
   program
     .command('try')
@@ -43,9 +45,23 @@ export function mccProgram(): Command {
     .command('stop')
     .description('Stop the apps a kept-running `mcc try` left in a sandbox.')
     .requiredOption('--sandbox <dir>', 'the sandbox folder')
+    .addHelpText('after', '\nExample:\n  $ mcc stop --sandbox /tmp/rehearsal\n')
     .action(async (options) => {
       const { stopSandbox } = await import('../try/supervisor.js');
       await stopSandbox(options.sandbox);
+    });
+
+  program
+    .command('check')
+    .description(
+      'Check config.yml and every mcc/conf-*.yml against what the deploy expects, and that ' +
+        'the build copies every file the deploy reads. Exits 1 when there is a problem.',
+    )
+    .argument('[directory]', 'the repository root', '.')
+    .addHelpText('after', '\nExamples:\n  $ mcc check\n  $ mcc check path/to/repo\n')
+    .action(async (directory: string) => {
+      const { runCheck } = await import('../check.js');
+      process.exitCode = await runCheck(directory);
     });
 
   program

@@ -13,13 +13,14 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { execa } from 'execa';
-import pc from 'picocolors';
+import pc from '../colours.js';
 import { parse, parseDocument } from 'yaml';
 
 import { readAnswers, type Answers } from '../answers.js';
@@ -57,19 +58,44 @@ function freePort(): Promise<number> {
 }
 
 function stageParameters(root: string, stage: string): Record<string, unknown> {
-  const config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
+  let config;
+  try {
+    config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
+  } catch (error) {
+    throw new CommandError(`config.yml is not valid YAML (mcc check tells more): ${error}`);
+  }
   const stages = config.deploy ?? {};
   if (!(stage in stages)) {
     const known = Object.keys(stages).join(', ') || 'none';
     throw new UsageError(`--stage ${JSON.stringify(stage)}: not in config.yml (stages: ${known})`);
   }
-  return stages[stage]?.parameters ?? {};
+  const parameters = stages[stage]?.parameters ?? {};
+  const conf = String(parameters.conf ?? `conf-${stage}.yml`);
+  if (!existsSync(join(root, 'mcc', conf))) {
+    throw new CommandError(`stage ${stage} names mcc/${conf}, which does not exist`);
+  }
+  return parameters;
 }
 
 function pointSourceAtSandbox(path: string, base: string): void {
   const document = parseDocument(readFileSync(path, 'utf8'));
   document.set('REMOTE_BASE', base);
   writeFileSync(path, document.toString());
+}
+
+/** The sandbox must be outside the repository, and empty or an earlier sandbox. */
+function checkSandbox(root: string, sandbox: string): void {
+  const quoted = `--sandbox ${JSON.stringify(sandbox)}`;
+  const path = resolve(sandbox);
+  const inside = relative(root, path);
+  if (inside !== '..' && !inside.startsWith('../') && !isAbsolute(inside)) {
+    throw new UsageError(`${quoted}: expected a folder outside the repository`);
+  }
+  if (!existsSync(path)) return;
+  if (!statSync(path).isDirectory()) throw new UsageError(`${quoted}: expected a folder`);
+  if (readdirSync(path).length > 0 && !existsSync(join(path, STATE_FOLDER))) {
+    throw new UsageError(`${quoted}: expected an empty folder or an earlier sandbox of mcc try`);
+  }
 }
 
 /** A service beyond the first runs `python -m <backend>.<last word of its name>`. */
@@ -188,6 +214,7 @@ async function smokeResult(url: string): Promise<string> {
 export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
   v.check('--stage', options.stage, v.stageName);
   if (options.port !== undefined) v.check('--port', options.port, v.port);
+  if (options.sandbox !== undefined) checkSandbox(root, options.sandbox);
   for (const file of ['mcc_build.py', 'mcc_deploy.py', 'config.yml']) {
     if (!existsSync(join(root, file))) {
       throw new CommandError(`no ${file} in ${root}: run npx create-mcc-pipeline there first`);

@@ -175,7 +175,7 @@ describe('mcc add', () => {
     const before = snapshot(single);
     const result = await cli('mcc', ['add', 'cron', 'health-check', '--dry-run'], single);
     expect(result.stdout).toContain('+  - name: health-check');
-    expect(result.stdout).toContain('would be created   mcc/cron/health_check.py');
+    expect(result.stdout).toMatch(/^would create +mcc\/cron\/health_check.py$/m);
     expect(snapshot(single)).toEqual(before);
   });
 
