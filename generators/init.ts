@@ -45,6 +45,7 @@ export function templateContext(input: InitInput) {
     database,
     alembic: database !== null && input.migrations === 'alembic',
     databaseFile: `${input.project.replace(/[^A-Za-z0-9]+/g, '_')}.db`,
+    databaseName: input.project.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase(),
     services: input.services,
     singleService: input.services.length === 1,
     cron: input.cron.length > 0,

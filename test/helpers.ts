@@ -68,3 +68,39 @@ export async function sqliteRows(path: string, sql: string): Promise<unknown[][]
   const result = await execa('python3', ['-c', script, path, sql]);
   return JSON.parse(result.stdout) as unknown[][];
 }
+
+/** The PostgreSQL server .ci/setup starts; MCC_TEST_POSTGRES points elsewhere. */
+export const POSTGRES =
+  process.env.MCC_TEST_POSTGRES ?? 'postgresql://mcc_test:mcc_test@127.0.0.1:5432';
+
+/** A fresh database name prefix, so parallel runs never share a database. */
+export function throwawayName(kind: string): string {
+  return `mcc_test_${kind}_${process.pid}_${Date.now().toString(36)}`;
+}
+
+/** Rows of a query on a PostgreSQL database, each row its columns split by '|'. */
+export async function postgresRows(database: string, sql: string): Promise<string[][]> {
+  const result = await execa('psql', [
+    '--no-psqlrc',
+    '--tuples-only',
+    '--no-align',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '--dbname',
+    `${POSTGRES}/${database}`,
+    '--command',
+    sql,
+  ]);
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('|'));
+}
+
+/** Drop every database whose name starts with prefix. */
+export async function dropDatabases(prefix: string): Promise<void> {
+  const rows = await postgresRows('postgres', 'SELECT datname FROM pg_database');
+  for (const [name] of rows.filter(([name]) => name!.startsWith(prefix))) {
+    await execa('dropdb', ['--force', '--maintenance-db', `${POSTGRES}/postgres`, name!]);
+  }
+}

@@ -149,12 +149,26 @@ function serviceSpecs(
   return specs;
 }
 
+/**
+ * A PostgreSQL project reads its connection from an env file on the server;
+ * the sandbox gets one holding the DATABASE_URL mcc try was given.
+ */
+function writeEnvFile(state: string, answers: Answers): string | null {
+  const url = process.env.DATABASE_URL;
+  if (answers.database !== 'postgres' || !url) return null;
+  if (/[\r\n]/.test(url)) throw new UsageError('DATABASE_URL must be one line');
+  const path = join(state, 'env');
+  writeFileSync(path, `DATABASE_URL=${url}\n`, { mode: 0o600 });
+  return path;
+}
+
 function pointConfAtSandbox(
   path: string,
   base: string,
   state: string,
   answers: Answers,
   port: number,
+  envFile: string | null,
 ): void {
   const document = parseDocument(readFileSync(path, 'utf8'));
   const user = userInfo().username;
@@ -174,6 +188,7 @@ function pointConfAtSandbox(
   document.set('SMOKE_URLS', [`${local}/`, `${local}${answers.healthPath}`]);
   document.set('SMOKE_TIMEOUT', 60);
   document.set('CRONTAB_FILE', join(state, 'crontab'));
+  if (envFile) document.set('ENV_FILE', envFile);
   writeFileSync(path, document.toString());
 }
 
@@ -268,7 +283,8 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
-    pointConfAtSandbox(join(upload, 'mcc', conf), base, state, answers, port);
+    const envFile = writeEnvFile(state, answers);
+    pointConfAtSandbox(join(upload, 'mcc', conf), base, state, answers, port, envFile);
     if (options.sourceSandbox !== undefined) {
       const source = join(upload, 'mcc', String(parameters.source_conf));
       pointSourceAtSandbox(source, resolve(options.sourceSandbox));
@@ -278,8 +294,12 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
     process.stdout.write(
       pc.bold(`== deploy: uv run mcc_deploy.py --stage ${options.stage}  (sandbox ${base})\n`),
     );
+    // With an env file the deploy must find its connection there, as on a server.
+    const { DATABASE_URL: _url, ...withoutUrl } = process.env;
     const deploy = await execa('uv', ['run', 'mcc_deploy.py', '--stage', options.stage], {
       cwd: upload,
+      env: envFile ? withoutUrl : process.env,
+      extendEnv: false,
       stdio: 'inherit',
       reject: false,
     });

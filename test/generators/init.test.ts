@@ -23,11 +23,12 @@ async function generateInto(folder: string, flags: Raw) {
   return files.map((file) => file.path);
 }
 
-// PostgreSQL joins the matrix with its own mcc_db template.
-const DATABASES = ['sqlite', 'none'];
+// PostgreSQL is there twice: with SQL migrations and with alembic.
+const DATABASES = ['sqlite', 'postgres', 'postgres+alembic', 'none'];
 const matrix: Raw[] = [];
 for (const tenancy of ['single', 'multi']) {
-  for (const database of DATABASES) {
+  for (const choice of DATABASES) {
+    const [database, migrations] = choice.split('+');
     for (const services of ['notes-api', 'notes-api,notes-worker']) {
       for (const frontend of ['none', 'angular']) {
         for (const cron of ['none', 'health-check', 'backup,health-check,cleanup']) {
@@ -35,6 +36,7 @@ for (const tenancy of ['single', 'multi']) {
           matrix.push({
             tenancy,
             database,
+            ...(migrations ? { migrations } : {}),
             services,
             frontend,
             cron,
@@ -75,6 +77,22 @@ describe('the init generator', () => {
     expect(deploy).not.toMatch(/crontab|mcc_db|current-ui|migrat/);
     const build = readFileSync(join(folder, 'mcc_build.py'), 'utf8');
     expect(build).not.toMatch(/FRONTEND|npm/);
+  });
+
+  it('writes only the chosen database into the deploy', async () => {
+    const postgres = tempDir('postgres');
+    await generateInto(postgres, { database: 'postgres', cron: 'backup' });
+    const deploy = readFileSync(join(postgres, 'mcc_deploy.py'), 'utf8');
+    expect(deploy).toContain('MCC_ENV_FILE');
+    expect(deploy).not.toMatch(/DATA_FOLDER|sqlite/);
+    const db = readFileSync(join(postgres, 'mcc_db.py'), 'utf8');
+    expect(db).not.toMatch(/sqlite|alembic/);
+    const conf = readFileSync(join(postgres, 'mcc/conf-prod.yml'), 'utf8');
+    expect(conf).toContain('# ENV_FILE: /etc/prod-notes-api.env');
+    expect(conf).not.toMatch(/DATABASE_URL:|PASSWORD/);
+    const sqlite = tempDir('sqlite');
+    await generateInto(sqlite, { database: 'sqlite', cron: 'backup' });
+    expect(readFileSync(join(sqlite, 'mcc_deploy.py'), 'utf8')).not.toContain('ENV_FILE');
   });
 
   it('writes a conf per stage, multi-tenant domains and the chosen cron jobs', async () => {
