@@ -115,7 +115,7 @@ function serviceSpecs(
   return specs;
 }
 
-function pointConfAtSandbox(
+export function pointConfAtSandbox(
   path: string,
   base: string,
   state: string,
