@@ -162,7 +162,7 @@ function writeEnvFile(state: string, answers: Answers): string | null {
   return path;
 }
 
-function pointConfAtSandbox(
+export function pointConfAtSandbox(
   path: string,
   base: string,
   state: string,

@@ -106,11 +106,21 @@ describe('the init generator', () => {
       remoteBase: '/srv/notes-{stage}',
     });
     const config = parse(readFileSync(join(folder, 'config.yml'), 'utf8'));
-    expect(Object.keys(config.deploy)).toEqual(['prod', 'staging']);
+    expect(Object.keys(config.deploy)).toEqual([
+      'prod',
+      'rollback-prod',
+      'staging',
+      'rollback-staging',
+    ]);
     expect(config.deploy.prod).toEqual({
       allow_branches: '^main$',
       auto_branches: '-',
       parameters: { conf: 'conf-prod.yml', keep_builds: 10 },
+    });
+    expect(config.deploy['rollback-prod']).toEqual({
+      allow_branches: '^main$',
+      auto_branches: '-',
+      parameters: { action: 'rollback', conf: 'conf-prod.yml' },
     });
     const conf = parse(readFileSync(join(folder, 'mcc/conf-staging.yml'), 'utf8'));
     expect(conf).toMatchObject({
