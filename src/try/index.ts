@@ -277,6 +277,15 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   if (options.sourceSandbox !== undefined && typeof parameters.source_conf !== 'string') {
     throw new UsageError(`--source-sandbox: stage ${options.stage} reads no source_conf`);
   }
+  if (
+    options.sourceSandbox !== undefined &&
+    !existsSync(join(resolve(options.sourceSandbox), STATE_FOLDER))
+  ) {
+    throw new UsageError(
+      `--source-sandbox ${JSON.stringify(options.sourceSandbox)}: ` +
+        'expected a sandbox mcc try deployed the source stage into',
+    );
+  }
 
   const base = options.sandbox
     ? resolve(options.sandbox)
