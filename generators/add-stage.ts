@@ -86,7 +86,11 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
   }
   const handler = `mcc/stages/${handlerModule(name)}.py`;
   if (readText(pipeline.root, handler) === null) {
-    const context = { project: pipeline.project, multiTenant: pipeline.multiTenant };
+    const context = {
+      project: pipeline.project,
+      multiTenant: pipeline.multiTenant,
+      postgres: pipeline.database === 'postgres',
+    };
     plan.actions.push(renderAction(handler, `add/stages/${handlerModule(name)}.py.hbs`, context));
   } else {
     plan.already.push(handler);

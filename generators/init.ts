@@ -2,7 +2,7 @@
  * The first generator: the whole pipeline of a repository from its answers.
  * Files for options the user did not choose are simply not in the list.
  */
-import { ANSWERS_FILE, serializeAnswers, type Answers } from '../src/answers.js';
+import { ANSWERS_FILE, databaseName, serializeAnswers, type Answers } from '../src/answers.js';
 import { CRON_JOBS } from '../src/choices.js';
 import { contentAction, renderAction, type Generator, type RenderAction } from '../src/engine.js';
 
@@ -45,7 +45,7 @@ export function templateContext(input: InitInput) {
     database,
     alembic: database !== null && input.migrations === 'alembic',
     databaseFile: `${input.project.replace(/[^A-Za-z0-9]+/g, '_')}.db`,
-    databaseName: input.project.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase(),
+    databaseName: databaseName(input.project),
     services: input.services,
     singleService: input.services.length === 1,
     cron: input.cron.length > 0,

@@ -54,6 +54,11 @@ export interface Answers {
 
 export const ANSWERS_FILE = 'mcc/answers.yml';
 
+/** The PostgreSQL database a project uses when DATABASE_URL names none. */
+export function databaseName(project: string): string {
+  return project.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+}
+
 const HEADER =
   '# Answers given to create-mcc-pipeline. `mcc add` and re-runs read them;\n' +
   '# edit them and re-run `npx create-mcc-pipeline --yes` to regenerate.\n';

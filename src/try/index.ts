@@ -23,7 +23,7 @@ import { execa } from 'execa';
 import pc from '../colours.js';
 import { parse, parseDocument } from 'yaml';
 
-import { readAnswers, type Answers } from '../answers.js';
+import { databaseName, readAnswers, type Answers } from '../answers.js';
 import { CommandError, UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import * as v from '../validate.js';
@@ -45,6 +45,9 @@ export interface TryOptions {
   /** For a stage that reads another stage's conf (source_conf): where that stage lives. */
   sourceSandbox?: string;
 }
+
+/** The sandbox's env file, in its state folder. */
+const ENV_FILE = 'env';
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -77,9 +80,12 @@ function stageParameters(root: string, stage: string): Record<string, unknown> {
   return parameters;
 }
 
+/** The source conf of a clone: its sandbox's folder and, for PostgreSQL, its env file. */
 function pointSourceAtSandbox(path: string, base: string): void {
   const document = parseDocument(readFileSync(path, 'utf8'));
   document.set('REMOTE_BASE', base);
+  const envFile = join(base, STATE_FOLDER, ENV_FILE);
+  if (existsSync(envFile)) document.set('ENV_FILE', envFile);
   writeFileSync(path, document.toString());
 }
 
@@ -150,16 +156,42 @@ function serviceSpecs(
 }
 
 /**
- * A PostgreSQL project reads its connection from an env file on the server;
- * the sandbox gets one holding the DATABASE_URL mcc try was given.
+ * The sandbox's database: DATABASE_URL with {stage} replaced by the conf's
+ * STAGE, and, when it names no database, the project's followed by the stage,
+ * so that a prod and a dev sandbox tried with one URL never share a database.
  */
-function writeEnvFile(state: string, answers: Answers): string | null {
+export function sandboxDatabaseUrl(url: string, stage: string, project: string): string {
+  const named = url.replaceAll('{stage}', stage);
+  let parsed;
+  try {
+    parsed = new URL(named);
+  } catch {
+    throw new UsageError(`DATABASE_URL ${JSON.stringify(url)}: expected postgresql://…`);
+  }
+  if (parsed.pathname.replace(/^\//, '') !== '') return named;
+  parsed.pathname = `/${databaseName(project)}_${stage}`;
+  return parsed.toString();
+}
+
+/**
+ * A PostgreSQL project reads its connection from an env file on the server;
+ * the sandbox gets one holding the DATABASE_URL mcc try was given, and keeps
+ * it for later tries that give none (a handler stage, the source of a clone).
+ */
+function writeEnvFile(state: string, answers: Answers, stage: string): string | null {
+  if (answers.database !== 'postgres') return null;
+  const path = join(state, ENV_FILE);
   const url = process.env.DATABASE_URL;
-  if (answers.database !== 'postgres' || !url) return null;
+  if (!url) return existsSync(path) ? path : null;
   if (/[\r\n]/.test(url)) throw new UsageError('DATABASE_URL must be one line');
-  const path = join(state, 'env');
-  writeFileSync(path, `DATABASE_URL=${url}\n`, { mode: 0o600 });
+  const sandboxUrl = sandboxDatabaseUrl(url, stage, answers.project);
+  writeFileSync(path, `DATABASE_URL=${sandboxUrl}\n`, { mode: 0o600 });
   return path;
+}
+
+function confStage(path: string, fallback: string): string {
+  const stage = parse(readFileSync(path, 'utf8'))?.STAGE;
+  return typeof stage === 'string' && stage ? stage : fallback;
 }
 
 export function pointConfAtSandbox(
@@ -245,6 +277,15 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   if (options.sourceSandbox !== undefined && typeof parameters.source_conf !== 'string') {
     throw new UsageError(`--source-sandbox: stage ${options.stage} reads no source_conf`);
   }
+  if (
+    options.sourceSandbox !== undefined &&
+    !existsSync(join(resolve(options.sourceSandbox), STATE_FOLDER))
+  ) {
+    throw new UsageError(
+      `--source-sandbox ${JSON.stringify(options.sourceSandbox)}: ` +
+        'expected a sandbox mcc try deployed the source stage into',
+    );
+  }
 
   const base = options.sandbox
     ? resolve(options.sandbox)
@@ -283,8 +324,9 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
-    const envFile = writeEnvFile(state, answers);
-    pointConfAtSandbox(join(upload, 'mcc', conf), base, state, answers, port, envFile);
+    const confFile = join(upload, 'mcc', conf);
+    const envFile = writeEnvFile(state, answers, confStage(confFile, options.stage));
+    pointConfAtSandbox(confFile, base, state, answers, port, envFile);
     if (options.sourceSandbox !== undefined) {
       const source = join(upload, 'mcc', String(parameters.source_conf));
       pointSourceAtSandbox(source, resolve(options.sourceSandbox));

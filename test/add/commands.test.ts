@@ -211,14 +211,20 @@ describe('mcc add', () => {
     }
   });
 
-  it('writes handlers and cron jobs that pass ruff, single- and multi-tenant', async () => {
+  it('writes handlers and cron jobs that pass ruff, single- and multi-tenant, SQLite and PostgreSQL', async () => {
     const root = tempDir('handlers');
-    for (const multiTenant of [false, true]) {
-      const folder = join(root, multiTenant ? 'multi' : 'single');
+    const kinds = [false, true].flatMap((multiTenant) =>
+      [false, true].map((postgres) => ({ multiTenant, postgres })),
+    );
+    for (const { multiTenant, postgres } of kinds) {
+      const folder = join(
+        root,
+        `${multiTenant ? 'multi' : 'single'}-${postgres ? 'pg' : 'sqlite'}`,
+      );
       mkdirSync(folder, { recursive: true });
       for (const stage of Object.keys(HANDLER_STAGES)) {
         const module = stage.replace(/-/g, '_');
-        const context = { project: 'notes-api', multiTenant };
+        const context = { project: 'notes-api', multiTenant, postgres };
         writeFileSync(
           join(folder, `${module}.py`),
           renderTemplate(`add/stages/${module}.py.hbs`, context),

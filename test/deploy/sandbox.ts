@@ -75,6 +75,7 @@ export function upload(
     sandbox.state,
     readAnswers(sandbox.repo)!,
     sandbox.port,
+    null,
   );
   editYaml(confPath, (document) => {
     for (const [key, value] of Object.entries(conf)) document.set(key, value);
