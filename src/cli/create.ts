@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
+import { usageExit } from './exit.js';
 import { version } from '../version.js';
 import { QUESTIONS, flagOf } from '../questions.js';
 
@@ -49,9 +50,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** commander's own usage errors (unknown flag, missing value) exit with 2. */
-export function usageExit(error: { exitCode: number; code: string }): never {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
-    process.exit(0);
-  process.exit(error.exitCode === 1 ? 2 : error.exitCode);
-}
+export { usageExit };

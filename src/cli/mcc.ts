@@ -3,7 +3,7 @@ import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
-import { usageExit } from './create.js';
+import { usageExit } from './exit.js';
 
 export function mccProgram(): Command {
   const program = new Command('mcc')

@@ -1,0 +1,8 @@
+/** How both command lines leave on commander's own outcomes. */
+
+/** commander's own usage errors (unknown flag, missing value) exit with 2. */
+export function usageExit(error: { exitCode: number; code: string }): never {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+    process.exit(0);
+  process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+}
