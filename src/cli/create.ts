@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
+import { ONE_LINE_ERRORS, usageExit } from './exit.js';
 import { version } from '../version.js';
 import { QUESTIONS, flagOf } from '../questions.js';
 
@@ -48,17 +49,4 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     exitWith(error);
   }
-}
-
-/** commander adds its "Did you mean" on a second line; a mistake gets one line. */
-export const ONE_LINE_ERRORS = {
-  outputError: (text: string, write: (text: string) => void) =>
-    write(`${text.trimEnd().replace(/\s*\n\s*/g, ' ')}\n`),
-};
-
-/** commander's own usage errors (unknown flag, missing value) exit with 2. */
-export function usageExit(error: { exitCode: number; code: string }): never {
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
-    process.exit(0);
-  process.exit(error.exitCode === 1 ? 2 : error.exitCode);
 }
