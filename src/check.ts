@@ -102,6 +102,8 @@ const CONF_KEYS: Schema = {
   BACKUP_RETENTION_WEEKLY: { rule: integer(v.positiveInteger) },
   CRON_JOBS: { rule: () => undefined },
   CRONTAB_FILE: { rule: absolutePath },
+  DATABASE_BUSY_TIMEOUT: { rule: positiveNumber },
+  ENV_FILE: { rule: absolutePath },
 };
 
 const CRON_JOB_KEYS: Schema = {
