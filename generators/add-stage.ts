@@ -176,12 +176,17 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     const parameters: Record<string, unknown> = { conf };
     if (source.params.keep_builds !== undefined) parameters.keep_builds = source.params.keep_builds;
     const entry = { allow_branches: allow, auto_branches: auto, parameters };
-    plan.actions.push(
-      editAction(
-        'config.yml',
-        addToMap('config.yml', pipeline.configText, ['deploy'], name, entry),
-      ),
-    );
+    let text = addToMap('config.yml', pipeline.configText, ['deploy'], name, entry);
+    const rollback = `rollback-${name}`;
+    if (!pipeline.stages.some((stage) => stage.name === rollback)) {
+      const back = {
+        allow_branches: allow,
+        auto_branches: '-',
+        parameters: { action: 'rollback', conf },
+      };
+      text = addToMap('config.yml', text, ['deploy'], rollback, back);
+    }
+    plan.actions.push(editAction('config.yml', text));
   }
   if (
     pipeline.answers &&

@@ -19,6 +19,7 @@ export interface StageEntry {
   allowBranches: string;
   /** The conf file under mcc/, e.g. conf-prod.yml. */
   conf: string;
+  /** What runs instead of the deploy flow: a handler, or the built-in rollback. */
   handler: string | null;
 }
 
@@ -62,7 +63,12 @@ function readStages(configText: string): StageEntry[] {
       params,
       allowBranches: String(entry?.allow_branches ?? '.*'),
       conf: String(params.conf ?? `conf-${name}.yml`),
-      handler: params.handler === undefined ? null : String(params.handler),
+      handler:
+        params.handler !== undefined
+          ? String(params.handler)
+          : params.action === 'rollback'
+            ? 'rollback'
+            : null,
     };
   });
 }

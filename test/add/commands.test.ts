@@ -124,7 +124,13 @@ describe('mcc add', () => {
       REMOTE_BASE: '/srv/notes-api-staging',
     });
     expect(read(single, 'mcc/conf-staging.yml')).toMatch(/^# The staging stage of notes-api/);
-    expect(parse(read(single, 'config.yml')).deploy.staging.auto_branches).toBe('^main$');
+    const stages = parse(read(single, 'config.yml')).deploy;
+    expect(stages.staging.auto_branches).toBe('^main$');
+    expect(stages['rollback-staging']).toEqual({
+      allow_branches: stages.staging.allow_branches,
+      auto_branches: '-',
+      parameters: { action: 'rollback', conf: 'conf-staging.yml' },
+    });
   });
 
   it('changes nothing the second time and says it is already there', async () => {
