@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cli, exampleCopy, tempDir } from './helpers.js';
+import { tempDir, generatedExample } from './helpers.js';
 
 async function readCrontab(): Promise<string | null> {
   const listed = await execa('crontab', ['-l'], { reject: false });
@@ -30,13 +30,7 @@ describe('the cron block in the real crontab', () => {
 
   beforeAll(async () => {
     saved = await readCrontab();
-    repo = exampleCopy();
-    const generated = await cli(
-      'create',
-      ['--yes', '--remote-host', 'app.example.com', '--cron', 'backup,cleanup'],
-      repo,
-    );
-    expect(generated.exitCode).toBe(0);
+    repo = await generatedExample(['--cron', 'backup,cleanup']);
     writeFileSync(join(repo, 'cron_driver.py'), DRIVER);
   });
 

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const EXAMPLE = join(ROOT, 'examples', 'fastapi-app');
@@ -103,4 +104,28 @@ export async function dropDatabases(prefix: string): Promise<void> {
   for (const [name] of rows.filter(([name]) => name!.startsWith(prefix))) {
     await execa('dropdb', ['--force', '--maintenance-db', `${POSTGRES}/postgres`, name!]);
   }
+}
+
+/** A copy of the example app with a pipeline generated into it from flags. */
+export async function generatedExample(flags: string[] = []): Promise<string> {
+  const repo = exampleCopy();
+  const result = await cli('create', ['--yes', '--remote-host', 'app.example.com', ...flags], repo);
+  expect(result.stderr).toBe('');
+  expect(result.exitCode).toBe(0);
+  return repo;
+}
+
+export const RUFF_RULES = 'E,F,W,B,S602,S604,S605,S608';
+
+/** Every Python file below root passes our ruff rules and ruff's formatter. */
+export async function expectRuffClean(root: string): Promise<void> {
+  const check = await execa('ruff', ['check', '--no-cache', '--select', RUFF_RULES, root], {
+    reject: false,
+  });
+  expect(check.stdout + check.stderr).toContain('All checks passed');
+  const format = await execa('ruff', ['format', '--no-cache', '--check', '--diff', root], {
+    reject: false,
+  });
+  expect(format.stdout + format.stderr).not.toContain('would reformat');
+  expect(format.exitCode).toBe(0);
 }

@@ -3,13 +3,11 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { cli, exampleCopy, tempDir } from './helpers.js';
+import { cli, tempDir, generatedExample } from './helpers.js';
 
 describe('mcc try, when the build fails', () => {
   it('stops at the failing test and deploys nothing', async () => {
-    const repo = exampleCopy();
-    const generated = await cli('create', ['--yes', '--remote-host', 'app.example.com'], repo);
-    expect(generated.exitCode).toBe(0);
+    const repo = await generatedExample();
     writeFileSync(join(repo, 'tests', 'test_broken.py'), 'def test_broken():\n    assert 1 == 2\n');
     const sandbox = tempDir('sandbox');
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
-import { cli, exampleCopy, sqliteRows, tempDir, type Result } from './helpers.js';
+import { cli, sqliteRows, tempDir, type Result, generatedExample } from './helpers.js';
 
 export async function migrationsIn(path: string): Promise<string[]> {
   const rows = await sqliteRows(path, 'SELECT name FROM mcc_migrations ORDER BY name');
@@ -15,14 +15,7 @@ export function restartedPids(result: Result): string[] {
 }
 
 export async function tryTwice(flags: string[], secondFlags: string[] = []) {
-  const repo = exampleCopy();
-  const generated = await cli(
-    'create',
-    ['--yes', '--remote-host', 'app.example.com', ...flags],
-    repo,
-  );
-  expect(generated.stderr).toBe('');
-  expect(generated.exitCode).toBe(0);
+  const repo = await generatedExample(flags);
   const sandbox = tempDir('sandbox');
   const first = await cli('mcc', ['try', '--stage', 'dev', '--sandbox', sandbox], repo);
   expect(first.stdout + first.stderr).toContain('try passed');

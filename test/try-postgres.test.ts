@@ -11,11 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   cli,
   dropDatabases,
-  exampleCopy,
   POSTGRES,
   postgresRows,
   tempDir,
   throwawayName,
+  generatedExample,
 } from './helpers.js';
 
 // The example's schema.sql is SQLite's; a PostgreSQL project starts from its own.
@@ -33,14 +33,7 @@ afterAll(async () => {
 });
 
 async function generate(flags: string[]): Promise<string> {
-  const repo = exampleCopy();
-  const generated = await cli(
-    'create',
-    ['--yes', '--remote-host', 'app.example.com', '--database', 'postgres', ...flags],
-    repo,
-  );
-  expect(generated.stderr).toBe('');
-  expect(generated.exitCode).toBe(0);
+  const repo = await generatedExample(['--database', 'postgres', ...flags]);
   writeFileSync(join(repo, 'mcc', 'migrations', '0001_initial.sql'), INITIAL);
   return repo;
 }

@@ -5,21 +5,22 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { HANDLER_STAGES } from '../../src/choices.js';
 import { renderTemplate } from '../../src/render.js';
-import { cli, exampleCopy, snapshot, tempDir } from '../helpers.js';
-
-const RUFF_RULES = 'E,F,W,B,S602,S604,S605,S608';
+import {
+  cli,
+  exampleCopy,
+  snapshot,
+  tempDir,
+  generatedExample,
+  expectRuffClean,
+} from '../helpers.js';
 
 async function generated(...flags: string[]): Promise<string> {
-  const repo = exampleCopy();
-  const result = await cli('create', ['--yes', '--remote-host', 'app.example.com', ...flags], repo);
-  expect(result.exitCode).toBe(0);
-  return repo;
+  return generatedExample(flags);
 }
 
 async function add(repo: string, ...args: string[]) {
@@ -243,14 +244,6 @@ describe('mcc add', () => {
       });
       writeFileSync(join(folder, 'reindex.py'), job);
     }
-    const check = await execa('ruff', ['check', '--no-cache', '--select', RUFF_RULES, root], {
-      reject: false,
-    });
-    expect(check.stdout + check.stderr).toContain('All checks passed');
-    const format = await execa('ruff', ['format', '--no-cache', '--check', '--diff', root], {
-      reject: false,
-    });
-    expect(format.stdout + format.stderr).not.toContain('would reformat');
-    expect(format.exitCode).toBe(0);
+    await expectRuffClean(root);
   });
 });

@@ -13,12 +13,12 @@ import { sandboxDatabaseUrl } from '../../src/try/index.js';
 import {
   cli,
   dropDatabases,
-  exampleCopy,
   POSTGRES,
   postgresRows,
   tempDir,
   throwawayName,
   type Result,
+  generatedExample,
 } from '../helpers.js';
 
 const INITIAL = `CREATE TABLE notes (
@@ -47,13 +47,7 @@ async function addNote(database: string, body: string): Promise<void> {
 async function project(kind: string, flags: string[]) {
   const prefix = throwawayName(kind);
   prefixes.push(prefix);
-  const repo = exampleCopy();
-  const created = await cli(
-    'create',
-    ['--yes', '--remote-host', 'app.example.com', '--database', 'postgres', ...flags],
-    repo,
-  );
-  expect(created.stderr).toBe('');
+  const repo = await generatedExample(['--database', 'postgres', ...flags]);
   writeFileSync(join(repo, 'mcc', 'migrations', '0001_initial.sql'), INITIAL);
   for (const stage of STAGES) {
     expect((await cli('mcc', ['add', 'stage', stage, '--yes'], repo)).stderr).toBe('');

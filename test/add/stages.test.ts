@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { HANDLER_STAGES } from '../../src/choices.js';
-import { cli, exampleCopy, sqliteRows, tempDir, type Result } from '../helpers.js';
+import { cli, sqliteRows, tempDir, type Result, generatedExample } from '../helpers.js';
 
 const DATABASE = join('data', 'notes_api.db');
 let repo: string;
@@ -44,9 +44,7 @@ async function addNote(sandbox: string, body: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  repo = exampleCopy();
-  const created = await cli('create', ['--yes', '--remote-host', 'app.example.com'], repo);
-  expect(created.exitCode).toBe(0);
+  repo = await generatedExample();
   for (const stage of Object.keys(HANDLER_STAGES)) {
     const added = await cli('mcc', ['add', 'stage', stage, '--yes'], repo);
     expect(added.stderr).toBe('');

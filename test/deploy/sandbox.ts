@@ -20,7 +20,7 @@ import { expect } from 'vitest';
 import { readAnswers } from '../../src/answers.js';
 import { pointConfAtSandbox } from '../../src/try/index.js';
 import { readState, runningPid, stopSandbox } from '../../src/try/supervisor.js';
-import { cli, exampleCopy, sqliteRows, tempDir, type Result } from '../helpers.js';
+import { cli, sqliteRows, tempDir, type Result, generatedExample } from '../helpers.js';
 
 export interface Sandbox {
   repo: string;
@@ -38,13 +38,7 @@ export const BUILD_INFO = {
 
 /** Generate into a copy of the example app and make its first release with `mcc try`. */
 export async function makeSandbox(flags: string[]): Promise<Sandbox> {
-  const repo = exampleCopy();
-  const generated = await cli(
-    'create',
-    ['--yes', '--remote-host', 'app.example.com', ...flags],
-    repo,
-  );
-  expect(generated.stderr).toBe('');
+  const repo = await generatedExample(flags);
   const base = tempDir('faults');
   const first = await cli(
     'mcc',

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -8,9 +7,7 @@ import { initGenerator } from '../../generators/init.js';
 import { detect } from '../../src/detect.js';
 import { planFiles } from '../../src/engine.js';
 import { ask, toAnswers, type Raw } from '../../src/questions.js';
-import { EXAMPLE, tempDir } from '../helpers.js';
-
-const RUFF_RULES = 'E,F,W,B,S602,S604,S605,S608';
+import { EXAMPLE, tempDir, expectRuffClean } from '../helpers.js';
 
 async function generateInto(folder: string, flags: Raw) {
   const raw = await ask({ remoteHost: 'app.example.com', ...flags }, detect(EXAMPLE), null);
@@ -57,15 +54,7 @@ describe('the init generator', () => {
       await generateInto(folder, flags);
       folders.push(folder);
     }
-    const check = await execa('ruff', ['check', '--no-cache', '--select', RUFF_RULES, root], {
-      reject: false,
-    });
-    expect(check.stdout + check.stderr).toContain('All checks passed');
-    const format = await execa('ruff', ['format', '--no-cache', '--check', '--diff', root], {
-      reject: false,
-    });
-    expect(format.stdout + format.stderr).not.toContain('would reformat');
-    expect(format.exitCode).toBe(0);
+    await expectRuffClean(root);
   });
 
   it('writes no code for options that were not chosen', async () => {
