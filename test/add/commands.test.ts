@@ -17,6 +17,7 @@ import {
   tempDir,
   generatedExample,
   expectRuffClean,
+  expectRuffDefaultsClean,
 } from '../helpers.js';
 
 async function generated(...flags: string[]): Promise<string> {
@@ -151,6 +152,7 @@ describe('mcc add', () => {
       expect(result.stdout).toMatch(/is already there; nothing changed$/);
     }
     expect(snapshot(single)).toEqual(before);
+    await expectRuffDefaultsClean(single);
   });
 
   it('suggests the nearest name, and writes nothing on a bad one', async () => {

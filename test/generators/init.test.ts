@@ -7,7 +7,7 @@ import { initGenerator } from '../../generators/init.js';
 import { detect } from '../../src/detect.js';
 import { planFiles } from '../../src/engine.js';
 import { ask, toAnswers, type Raw } from '../../src/questions.js';
-import { EXAMPLE, tempDir, expectRuffClean } from '../helpers.js';
+import { EXAMPLE, expectRuffClean, expectRuffDefaultsClean, tempDir } from '../helpers.js';
 
 async function generateInto(folder: string, flags: Raw) {
   const raw = await ask({ remoteHost: 'app.example.com', ...flags }, detect(EXAMPLE), null);
@@ -55,6 +55,7 @@ describe('the init generator', () => {
       folders.push(folder);
     }
     await expectRuffClean(root);
+    for (const folder of folders) await expectRuffDefaultsClean(folder);
   });
 
   it('writes no code for options that were not chosen', async () => {
