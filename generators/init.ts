@@ -4,11 +4,26 @@
  */
 import { ANSWERS_FILE, databaseName, serializeAnswers, type Answers } from '../src/answers.js';
 import { CRON_JOBS } from '../src/choices.js';
-import { contentAction, renderAction, type Generator, type RenderAction } from '../src/engine.js';
+import {
+  contentAction,
+  editAction,
+  renderAction,
+  type Generator,
+  type RenderAction,
+} from '../src/engine.js';
 
 export interface InitInput extends Answers {
   /** The schema the first migration adopts, when the repository has one. */
   schema: { source: string; sql: string } | null;
+  /** The repository's .gitignore as it is, or null when it has none. */
+  gitignore: string | null;
+}
+
+/** .gitignore with the build's output folder in it, or null when it already is. */
+export function ignoreOutput(gitignore: string | null): string | null {
+  if (gitignore !== null && /^\/?output\/?\s*$/m.test(gitignore)) return null;
+  const before = gitignore === null || gitignore === '' || gitignore.endsWith('\n') ? '' : '\n';
+  return `${gitignore ?? ''}${before}output/\n`;
 }
 
 export function cronModule(name: string): string {
@@ -95,7 +110,9 @@ function actions(input: InitInput): RenderAction[] {
     const module = cronModule(name);
     list.push(renderAction(`mcc/cron/${module}.py`, `init/mcc/cron/${module}.py.hbs`, context));
   }
-  const { schema: _schema, ...answers } = input;
+  const gitignore = ignoreOutput(input.gitignore);
+  if (gitignore !== null) list.push(editAction('.gitignore', gitignore));
+  const { schema: _schema, gitignore: _gitignore, ...answers } = input;
   list.push(contentAction(ANSWERS_FILE, serializeAnswers(answers)));
   return list;
 }

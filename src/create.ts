@@ -38,17 +38,22 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
   const answers = toAnswers(await ask(defaults, detected, prompter));
-  const input: InitInput = { ...answers, schema: findSchema(root, answers.backend) };
+  const gitignorePath = join(root, '.gitignore');
+  const input: InitInput = {
+    ...answers,
+    schema: findSchema(root, answers.backend),
+    gitignore: existsSync(gitignorePath) ? readFileSync(gitignorePath, 'utf8') : null,
+  };
 
   const files = await planFiles('init', initGenerator, input);
   const written = await applyPlan(root, files, { ...options, interactive });
   if (options.dryRun || !written) return;
 
-  const stage = answers.stages.at(-1)?.name ?? 'dev';
+  const stage = answers.stages.find((s) => s.name === 'dev') ?? answers.stages.at(-1);
   process.stdout.write(
     `\nNext:\n` +
-      `  ${pc.bold(`npx -p create-mcc-pipeline mcc try --stage ${stage}`)}   rehearse a deploy in a local sandbox\n` +
-      `  ${pc.bold('git add mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
+      `  ${pc.bold(`npx -p create-mcc-pipeline mcc try --stage ${stage?.name}`)}   rehearse a deploy in a local sandbox\n` +
+      `  ${pc.bold('git add .gitignore mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
       (detected.hasUvLock ? '' : `  ${pc.bold('uv lock')}   the deploy needs a uv.lock\n`),
   );
 }

@@ -254,7 +254,8 @@ async function smokeResult(url: string): Promise<string> {
     const response = await fetch(url);
     return `${url} answered ${response.status}: ${(await response.text()).slice(0, 120)}`;
   } catch (error) {
-    return `${url} did not answer: ${String(error)}`;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return `${url} did not answer (${cause?.code ?? cause?.message ?? String(error)})`;
   }
 }
 
@@ -276,6 +277,12 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   const conf = String(parameters.conf ?? `conf-${options.stage}.yml`);
   if (options.sourceSandbox !== undefined && typeof parameters.source_conf !== 'string') {
     throw new UsageError(`--source-sandbox: stage ${options.stage} reads no source_conf`);
+  }
+  if (options.sourceSandbox === undefined && typeof parameters.source_conf === 'string') {
+    throw new UsageError(
+      `--stage ${options.stage} copies from the stage of ${parameters.source_conf}: ` +
+        'pass --source-sandbox with the sandbox that stage was tried in',
+    );
   }
   if (
     options.sourceSandbox !== undefined &&
@@ -347,12 +354,17 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
     });
 
     process.stdout.write(pc.bold(`== sandbox ${base}\n`) + layout(base) + '\n');
-    const smoke = await smokeResult(`http://127.0.0.1:${port}${answers.healthPath}`);
-    process.stdout.write(pc.bold('== smoke ') + smoke + '\n');
-    const pids = Object.keys(supervisor.services).map(
-      (s) => `${s}: pid ${runningPid(state, s) ?? 'none'}`,
-    );
-    process.stdout.write(`   services ${pids.join(', ')}\n`);
+    const running = Object.keys(supervisor.services).filter((s) => runningPid(state, s) !== null);
+    if (running.length > 0) {
+      const smoke = await smokeResult(`http://127.0.0.1:${port}${answers.healthPath}`);
+      process.stdout.write(pc.bold('== smoke ') + smoke + '\n');
+      const pids = running.map((s) => `${s}: pid ${runningPid(state, s)}`);
+      process.stdout.write(`   services ${pids.join(', ')}\n`);
+    } else {
+      process.stdout.write(
+        pc.bold('== smoke ') + 'skipped: no service is running in the sandbox\n',
+      );
+    }
 
     if (options.keepRunning) {
       process.stdout.write(

@@ -4,7 +4,7 @@
  * mcc_deploy.py, SQLite files and a live app; the deploy afterwards still
  * passes its smoke test.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,19 @@ describe('handler stages under mcc try', () => {
     expect(same.exitCode).toBe(1);
     expect(same.stderr).toContain('the source and the target are the same folder');
     expect(await notes(prod)).toEqual(['from prod']);
+
+    const empty = tempDir('empty-prod');
+    mkdirSync(join(empty, '.mcc-try'));
+    const nothing = await tryStage('clone-prod-to-dev', dev, '--source-sandbox', empty);
+    expect(nothing.exitCode).toBe(1);
+    expect(nothing.stderr).toContain(`the source ${empty} has no database for default`);
+    expect(await notes(dev)).toEqual(['from prod']);
+
+    const unnamed = await tryStage('clone-prod-to-dev', dev);
+    expect(unnamed.exitCode).toBe(2);
+    expect(unnamed.stderr).toMatch(
+      /^error: --stage clone-prod-to-dev copies from .*--source-sandbox/,
+    );
   }, 120_000);
 
   it('db-backup writes a copy that db-restore brings back, after saving the current state', async () => {

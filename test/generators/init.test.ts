@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-import { initGenerator } from '../../generators/init.js';
+import { ignoreOutput, initGenerator } from '../../generators/init.js';
 import { detect } from '../../src/detect.js';
 import { planFiles } from '../../src/engine.js';
 import { ask, toAnswers, type Raw } from '../../src/questions.js';
@@ -12,7 +12,11 @@ import { EXAMPLE, expectRuffClean, expectRuffDefaultsClean, tempDir } from '../h
 async function generateInto(folder: string, flags: Raw) {
   const raw = await ask({ remoteHost: 'app.example.com', ...flags }, detect(EXAMPLE), null);
   const answers = toAnswers(raw);
-  const files = await planFiles('init', initGenerator, { ...answers, schema: null });
+  const files = await planFiles('init', initGenerator, {
+    ...answers,
+    schema: null,
+    gitignore: null,
+  });
   for (const file of files) {
     mkdirSync(dirname(join(folder, file.path)), { recursive: true });
     writeFileSync(join(folder, file.path), file.content);
@@ -127,5 +131,15 @@ describe('the init generator', () => {
     expect(conf.SERVICE_NAME).toBeUndefined();
     expect(existsSync(join(folder, 'mcc/cron/backup.py'))).toBe(true);
     expect(existsSync(join(folder, 'mcc/cron/health_check.py'))).toBe(false);
+  });
+});
+
+describe('ignoreOutput', () => {
+  it('adds the output folder to .gitignore once, keeping what is there', () => {
+    expect(ignoreOutput(null)).toBe('output/\n');
+    expect(ignoreOutput('.venv/\n')).toBe('.venv/\noutput/\n');
+    expect(ignoreOutput('.venv/')).toBe('.venv/\noutput/\n');
+    expect(ignoreOutput('.venv/\noutput/\n')).toBeNull();
+    expect(ignoreOutput('/output\n')).toBeNull();
   });
 });
