@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 
+import { CommandError } from './errors.js';
+
 import { DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
 
 export type Tenancy = keyof typeof TENANCIES;
@@ -70,5 +72,20 @@ export function serializeAnswers(answers: Answers): string {
 export function readAnswers(root: string): Answers | null {
   const path = join(root, ANSWERS_FILE);
   if (!existsSync(path)) return null;
-  return parse(readFileSync(path, 'utf8')) as Answers;
+  let answers: unknown;
+  try {
+    answers = parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new CommandError(`${ANSWERS_FILE}: ${reason}; fix it or delete it to answer afresh`);
+  }
+  const fields = ['project', 'stages', 'services', 'database', 'tenancy'];
+  if (typeof answers !== 'object' || answers === null || Array.isArray(answers)) {
+    throw new CommandError(`${ANSWERS_FILE}: expected a mapping of answers; fix it or delete it`);
+  }
+  const missing = fields.filter((field) => !(field in answers));
+  if (missing.length > 0) {
+    throw new CommandError(`${ANSWERS_FILE}: no ${missing.join(', ')}; fix it or delete it`);
+  }
+  return answers as Answers;
 }

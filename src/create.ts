@@ -11,7 +11,15 @@ import { detect } from './detect.js';
 import { planFiles } from './engine.js';
 import { UsageError } from './errors.js';
 import { applyPlan, type WriteOptions } from './apply.js';
-import { ask, checkFlags, QUESTIONS, toAnswers, toRaw, type Raw } from './questions.js';
+import {
+  ask,
+  checkApplies,
+  checkFlags,
+  QUESTIONS,
+  toAnswers,
+  toRaw,
+  type Raw,
+} from './questions.js';
 
 export interface CreateOptions extends WriteOptions {
   yes: boolean;
@@ -37,7 +45,9 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const defaults = previous ? { ...toRaw(previous), ...flags } : flags;
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
-  const answers = toAnswers(await ask(defaults, detected, prompter));
+  const raw = await ask(defaults, detected, prompter);
+  checkApplies(flags, raw);
+  const answers = toAnswers(raw);
   const gitignorePath = join(root, '.gitignore');
   const input: InitInput = {
     ...answers,

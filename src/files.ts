@@ -28,10 +28,20 @@ export interface Comparison {
   outcome: Outcome;
 }
 
+function readExisting(name: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+    throw new CommandError(`${name} ${why}; nothing was written`);
+  }
+}
+
 export function compare(root: string, files: PlannedFile[]): Comparison[] {
   return files.map((file) => {
     const path = join(root, file.path);
-    const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
+    const existing = existsSync(path) ? readExisting(file.path, path) : null;
     const outcome: Outcome =
       existing === null
         ? 'created'

@@ -14,6 +14,7 @@ import {
   DEFAULT_HEALTH_PATH,
   DEPLOY_STAGES,
   FRONTENDS,
+  HANDLER_STAGES,
   MIGRATION_TOOLS,
   OTHER_STAGE,
   TENANCIES,
@@ -36,6 +37,8 @@ export interface Question {
   /** A check against earlier answers, once those are known. */
   refine?: (value: string, raw: Raw) => string | undefined;
   when?: (raw: Raw) => boolean;
+  /** When the question applies, in words: what a flag given outside it is told. */
+  whenText?: string;
   /** undefined: the question has no default and must be answered. */
   default: (detected: Detected, raw: Raw) => string | undefined;
 }
@@ -44,6 +47,13 @@ export function flagOf(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+const deploymentStageName: v.Validator = (value) => {
+  if (value in HANDLER_STAGES)
+    return `a deployment stage name; ${value} is added with mcc add stage`;
+  if (value.startsWith('rollback-'))
+    return 'a stage name not starting with rollback- (those come with their stage)';
+  return v.stageName(value);
+};
 const hasDatabase = (raw: Raw) => raw.database !== 'none';
 const hasFrontend = (raw: Raw) => raw.frontend !== 'none';
 const commandText: v.Validator = (value) => (value === 'none' ? undefined : v.commandWords(value));
@@ -90,6 +100,7 @@ export const QUESTIONS: Question[] = [
     kind: 'text',
     validate: v.relativeFolder,
     when: hasFrontend,
+    whenText: 'with --frontend angular or npm',
     default: (d) => d.frontend?.folder ?? 'frontend',
   },
   {
@@ -98,6 +109,7 @@ export const QUESTIONS: Question[] = [
     kind: 'text',
     validate: commandText,
     when: hasFrontend,
+    whenText: 'with --frontend angular or npm',
     default: (_d, raw) => FRONTENDS[raw.frontend as FrontendName].build.join(' '),
   },
   {
@@ -106,6 +118,7 @@ export const QUESTIONS: Question[] = [
     kind: 'text',
     validate: v.relativeFolder,
     when: hasFrontend,
+    whenText: 'with --frontend angular or npm',
     default: (d, raw) =>
       FRONTENDS[raw.frontend as FrontendName].dist(raw.frontendFolder!, raw.project ?? d.project),
   },
@@ -124,6 +137,7 @@ export const QUESTIONS: Question[] = [
     list: true,
     validate: v.domain,
     when: (raw) => raw.tenancy === 'multi',
+    whenText: 'with --tenancy multi',
     default: () => undefined,
   },
   {
@@ -141,6 +155,7 @@ export const QUESTIONS: Question[] = [
     choices: MIGRATION_TOOLS,
     validate: v.oneOf(Object.keys(MIGRATION_TOOLS)),
     when: hasDatabase,
+    whenText: 'with --database sqlite or postgres',
     default: () => 'sql',
   },
   {
@@ -169,7 +184,7 @@ export const QUESTIONS: Question[] = [
     message: 'Deployment stages (comma-separated)',
     kind: 'text',
     list: true,
-    validate: v.stageName,
+    validate: deploymentStageName,
     default: () => 'prod,dev',
   },
   {
@@ -273,6 +288,17 @@ function describe(question: Question): string {
  * a prompter is given, else from its default. Without a prompter, the
  * questions that have no default are reported together, naming their flags.
  */
+/** Refuse a flag whose question does not apply to the other answers. */
+export function checkApplies(flags: Raw, raw: Raw): void {
+  for (const question of QUESTIONS) {
+    const given = flags[question.key];
+    if (given === undefined || !question.when || question.when(raw)) continue;
+    throw new UsageError(
+      `${flagOf(question.key)} ${JSON.stringify(given)}: only used ${question.whenText}`,
+    );
+  }
+}
+
 export async function ask(flags: Raw, detected: Detected, prompt: Prompter | null): Promise<Raw> {
   const raw: Raw = {};
   const missing: Question[] = [];

@@ -2,7 +2,8 @@
  * Bad input, command by command: each case must fail with one line that
  * quotes the value, the right exit code, and the repository untouched.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -68,6 +69,12 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--backend', '../other'], '../other'),
   bad([...HOST, '--project', 'my project'], 'my project'),
   bad([...HOST, '--frontend', 'npm', '--frontend-folder', '/abs/ui'], '/abs/ui'),
+  bad([...HOST, '--stages', 'prod,rollback-prod'], 'prod,rollback-prod'),
+  bad([...HOST, '--stages', 'prod,db-backup'], 'prod,db-backup'),
+  bad([...HOST, '--tenancy', 'multi', '--domains', 'Shop.example.com'], 'Shop.example.com'),
+  bad([...HOST, '--domains', 'a.example.com'], 'a.example.com'),
+  bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
+  bad([...HOST, '--frontend-folder', 'web'], 'web'),
   bad([...HOST, '--databse', 'sqlite'], '--databse', "'--databse'"),
   bad([...HOST, '--stages'], '--stages', "'--stages <value>'"),
 ];
@@ -118,6 +125,30 @@ describe('create-mcc-pipeline refuses bad flags', () => {
   });
 });
 
+describe('create-mcc-pipeline refuses a broken repository in one line', () => {
+  it('names a broken answers file and a folder where a file goes, writing nothing', async () => {
+    const broken = exampleCopy();
+    mkdirSync(join(broken, 'mcc'));
+    writeFileSync(join(broken, 'mcc', 'answers.yml'), 'project: [\n');
+    const pristine = snapshot(broken);
+    const yaml = await inProcess('create', [broken, ...HOST]);
+    expectOneLine(yaml.stderr, 'mcc/answers.yml');
+    expect(yaml.exitCode).toBe(1);
+    writeFileSync(join(broken, 'mcc', 'answers.yml'), '- a\n');
+    const list = await inProcess('create', [broken, ...HOST]);
+    expectOneLine(list.stderr, 'mcc/answers.yml: expected a mapping');
+    writeFileSync(join(broken, 'mcc', 'answers.yml'), 'project: [\n');
+    expect(snapshot(broken)).toEqual(pristine);
+
+    const folder = exampleCopy();
+    mkdirSync(join(folder, 'mcc_db.py'));
+    const result = await inProcess('create', [folder, ...HOST]);
+    expectOneLine(result.stderr, 'mcc_db.py is a folder');
+    expect(result.exitCode).toBe(1);
+    expect(snapshot(folder)['mcc_build.py']).toBeUndefined();
+  });
+});
+
 describe('mcc try refuses bad flags before building anything', () => {
   const outside = tempDir('not-empty');
   writeFileSync(join(outside, 'precious.txt'), 'keep me\n');
@@ -144,6 +175,33 @@ describe('mcc try refuses bad flags before building anything', () => {
     expect(result.exitCode).toBe(2);
     expect(snapshot(repo)).toEqual(before);
     expect(readFileSync(join(outside, 'precious.txt'), 'utf8')).toBe('keep me\n');
+  });
+
+  it('refuses a port another program listens on, and a link into the repository', async () => {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = String((server.address() as AddressInfo).port);
+    try {
+      const busy = await inProcess('mcc', ['try', '--stage', 'dev', '--port', port], repo);
+      expectOneLine(busy.stderr, `"${port}"`);
+      expect(busy.exitCode).toBe(2);
+    } finally {
+      server.close();
+    }
+    mkdirSync(join(repo, 'inside'));
+    const link = join(tempDir('link'), 'sandbox');
+    symlinkSync(join(repo, 'inside'), link);
+    const linked = await inProcess('mcc', ['try', '--stage', 'dev', '--sandbox', link], repo);
+    expectOneLine(linked.stderr, 'expected a folder outside the repository');
+    expect(linked.exitCode).toBe(2);
+    rmSync(join(repo, 'inside'), { recursive: true });
+    expect(snapshot(repo)).toEqual(before);
+  });
+
+  it('mcc stop refuses a folder that is not a sandbox', async () => {
+    const result = await inProcess('mcc', ['stop', '--sandbox', outside], repo);
+    expectOneLine(result.stderr, JSON.stringify(outside));
+    expect(result.exitCode).toBe(2);
   });
 });
 

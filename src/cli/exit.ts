@@ -12,3 +12,17 @@ export function usageExit(error: { exitCode: number; code: string }): never {
     process.exit(0);
   process.exit(error.exitCode === 1 ? 2 : error.exitCode);
 }
+
+/** `mcc … | head` closes our output early: stop quietly instead of tracing. */
+let guarded = false;
+
+export function exitQuietlyOnClosedOutput(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
+}

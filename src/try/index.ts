@@ -12,10 +12,12 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -60,6 +62,32 @@ function freePort(): Promise<number> {
   });
 }
 
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(false)));
+  });
+}
+
+/** What a URL answers, read with node:http, which refuses no port. */
+function probe(url: string): Promise<string> {
+  return new Promise((done) => {
+    const request = get(url, { timeout: 5000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () =>
+        done(`${url} answered ${response.statusCode}: ${body.slice(0, 120)}`),
+      );
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within 5 s')));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      done(`${url} did not answer (${error.code ?? error.message})`),
+    );
+  });
+}
+
 function stageParameters(root: string, stage: string): Record<string, unknown> {
   let config;
   try {
@@ -92,8 +120,8 @@ function pointSourceAtSandbox(path: string, base: string): void {
 /** The sandbox must be outside the repository, and empty or an earlier sandbox. */
 function checkSandbox(root: string, sandbox: string): void {
   const quoted = `--sandbox ${JSON.stringify(sandbox)}`;
-  const path = resolve(sandbox);
-  const inside = relative(root, path);
+  const path = existsSync(sandbox) ? realpathSync(sandbox) : resolve(sandbox);
+  const inside = relative(realpathSync(root), path);
   if (inside !== '..' && !inside.startsWith('../') && !isAbsolute(inside)) {
     throw new UsageError(`${quoted}: expected a folder outside the repository`);
   }
@@ -249,16 +277,6 @@ function layout(base: string): string {
   return lines.join('\n');
 }
 
-async function smokeResult(url: string): Promise<string> {
-  try {
-    const response = await fetch(url);
-    return `${url} answered ${response.status}: ${(await response.text()).slice(0, 120)}`;
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return `${url} did not answer (${cause?.code ?? cause?.message ?? String(error)})`;
-  }
-}
-
 export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
   v.check('--stage', options.stage, v.stageName);
   if (options.port !== undefined) v.check('--port', options.port, v.port);
@@ -304,6 +322,13 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
     ? (JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as SupervisorState)
     : null;
   const port = Number(options.port ?? previous?.port ?? (await freePort()));
+  const ours = previous !== null && runningPid(state, Object.keys(previous.services)[0]!) !== null;
+  if (!ours && (await portTaken(port))) {
+    throw new UsageError(
+      `--port ${JSON.stringify(String(port))}: another program listens on 127.0.0.1:${port}; ` +
+        'pick a free port, or leave --port out',
+    );
+  }
   const supervisor: SupervisorState = {
     base,
     port,
@@ -329,6 +354,14 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   }
 
   const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
+  const interrupted = (signal: NodeJS.Signals) => {
+    rmSync(upload, { recursive: true, force: true });
+    process.stderr.write(
+      `mcc try: stopped by ${signal}; the sandbox ${base} keeps what was done\n`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
     const confFile = join(upload, 'mcc', conf);
@@ -356,7 +389,7 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
     process.stdout.write(pc.bold(`== sandbox ${base}\n`) + layout(base) + '\n');
     const running = Object.keys(supervisor.services).filter((s) => runningPid(state, s) !== null);
     if (running.length > 0) {
-      const smoke = await smokeResult(`http://127.0.0.1:${port}${answers.healthPath}`);
+      const smoke = await probe(`http://127.0.0.1:${port}${answers.healthPath}`);
       process.stdout.write(pc.bold('== smoke ') + smoke + '\n');
       const pids = running.map((s) => `${s}: pid ${runningPid(state, s)}`);
       process.stdout.write(`   services ${pids.join(', ')}\n`);

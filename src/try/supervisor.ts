@@ -55,13 +55,15 @@ export function runningPid(stateDir: string, service: string): number | null {
   return pid > 0 && alive(pid) ? pid : null;
 }
 
-async function stop(stateDir: string, service: string): Promise<void> {
+/** Stop a service; returns the pid it had, or null when it was not running. */
+async function stop(stateDir: string, service: string): Promise<number | null> {
   const pid = runningPid(stateDir, service);
   rmSync(pidFile(stateDir, service), { force: true });
-  if (pid === null) return;
+  if (pid === null) return null;
   process.kill(-pid, 'SIGTERM');
   for (let waited = 0; alive(pid) && waited < 10_000; waited += 50) await sleep(50);
   if (alive(pid)) process.kill(-pid, 'SIGKILL');
+  return pid;
 }
 
 function start(stateDir: string, state: SupervisorState, service: string): number {
@@ -104,5 +106,14 @@ export async function stopAll(stateDir: string): Promise<void> {
 }
 
 export async function stopSandbox(sandbox: string): Promise<void> {
-  await stopAll(join(sandbox, STATE_FOLDER));
+  const stateDir = join(sandbox, STATE_FOLDER);
+  if (!existsSync(join(stateDir, 'state.json'))) {
+    throw new UsageError(`--sandbox ${JSON.stringify(sandbox)}: expected a sandbox of mcc try`);
+  }
+  for (const service of Object.keys(readState(stateDir).services)) {
+    const pid = await stop(stateDir, service);
+    process.stdout.write(
+      `${service}: ${pid === null ? 'was not running' : `stopped pid ${pid}`}\n`,
+    );
+  }
 }
