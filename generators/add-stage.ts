@@ -208,7 +208,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     );
   }
   plan.notes.push(`its conf starts as a copy of ${confPath(source)}: check the server values`);
-  plan.notes.push(`rehearse it with: npx mcc try --stage ${name}`);
+  plan.notes.push(`rehearse it with: mcc try --stage ${name}`);
   return plan;
 }
 
