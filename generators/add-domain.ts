@@ -2,13 +2,12 @@
  * mcc add domain: one more tenant of a multi-tenant project, in the DOMAINS
  * of each stage's conf. The next deploy creates and migrates its database.
  */
-import { parse } from 'yaml';
-
 import { addGenerator, Edits, emptyPlan, type AddPlan } from '../src/add.js';
 import { ANSWERS_FILE } from '../src/answers.js';
 import { UsageError } from '../src/errors.js';
 import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
 import * as v from '../src/validate.js';
+import { readYamlData } from '../src/yaml-read.js';
 import { addToSeq } from '../src/yaml-edit.js';
 
 export const addDomainGenerator = addGenerator('add-domain', 'Add a domain to the pipeline');
@@ -25,7 +24,8 @@ export function planDomain(pipeline: Pipeline, value: string, stage?: string): A
   const edits = new Edits(pipeline.root);
   for (const path of new Set(targetStages(pipeline, stage).map(confPath))) {
     const text = edits.text(path);
-    const domains = ((parse(text) ?? {}).DOMAINS ?? []) as string[];
+    const domains = (((readYamlData(path, text) ?? {}) as Record<string, unknown>).DOMAINS ??
+      []) as string[];
     if (domains.includes(domain)) plan.already.push(`${path}: ${domain}`);
     else edits.set(path, addToSeq(path, text, 'DOMAINS', domain));
   }

@@ -5,8 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 
+import { readYamlData } from './yaml-read.js';
 import { DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
 
 export type Tenancy = keyof typeof TENANCIES;
@@ -70,5 +71,5 @@ export function serializeAnswers(answers: Answers): string {
 export function readAnswers(root: string): Answers | null {
   const path = join(root, ANSWERS_FILE);
   if (!existsSync(path)) return null;
-  return parse(readFileSync(path, 'utf8')) as Answers;
+  return readYamlData(ANSWERS_FILE, readFileSync(path, 'utf8')) as Answers;
 }

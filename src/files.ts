@@ -3,7 +3,15 @@
  * compare with what is there, check every file, then write each through a
  * temporary file and rename, so an error or Ctrl-C leaves no partial file.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { execa } from 'execa';
@@ -31,6 +39,9 @@ export interface Comparison {
 export function compare(root: string, files: PlannedFile[]): Comparison[] {
   return files.map((file) => {
     const path = join(root, file.path);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new CommandError(`${file.path} is a folder, where a file would be written`);
+    }
     const existing = existsSync(path) ? readFileSync(path, 'utf8') : null;
     const outcome: Outcome =
       existing === null

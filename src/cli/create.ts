@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
-import { ONE_LINE_ERRORS, usageExit } from './exit.js';
+import { ONE_LINE_ERRORS, quietOnClosedPipe, usageExit } from './exit.js';
 import { version } from '../version.js';
 import { QUESTIONS, flagOf } from '../questions.js';
 
@@ -44,6 +44,7 @@ export function createProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   try {
     await createProgram().parseAsync(argv);
   } catch (error) {

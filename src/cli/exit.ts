@@ -12,3 +12,18 @@ export function usageExit(error: { exitCode: number; code: string }): never {
     process.exit(0);
   process.exit(error.exitCode === 1 ? 2 : error.exitCode);
 }
+
+let pipeWatched = false;
+
+/**
+ * Output piped into a reader that stops early (`| head`) is not a failure:
+ * leave quietly instead of with a stack trace for EPIPE.
+ */
+export function quietOnClosedPipe(): void {
+  if (pipeWatched) return;
+  pipeWatched = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}

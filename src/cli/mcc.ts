@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
-import { ONE_LINE_ERRORS, usageExit } from './exit.js';
+import { ONE_LINE_ERRORS, quietOnClosedPipe, usageExit } from './exit.js';
 
 export function mccProgram(): Command {
   const program = new Command('mcc')
@@ -163,6 +163,7 @@ function addCommands(program: Command): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   try {
     await mccProgram().parseAsync(argv);
   } catch (error) {
