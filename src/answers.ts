@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 import { readYamlData } from './yaml-read.js';
-import { DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
+import { CRON_JOBS, DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
 
 export type Tenancy = keyof typeof TENANCIES;
 export type Database = keyof typeof DATABASES;
@@ -31,6 +31,15 @@ export interface StageAnswers {
   remoteBase: string;
   dirUser: string;
   dirGroup: string;
+  /** This stage's domains, when they are not the project's `domains`. */
+  domains?: string[];
+  /** This stage's cron jobs, when they are not the project's `cron`. */
+  cronJobs?: CronEntry[];
+}
+
+export interface CronEntry {
+  name: string;
+  schedule: string;
 }
 
 export interface Answers {
@@ -66,6 +75,27 @@ const HEADER =
 
 export function serializeAnswers(answers: Answers): string {
   return HEADER + stringify(answers);
+}
+
+/** The cron jobs of the project's `cron`, with their schedules. */
+export function knownCronJobs(answers: Pick<Answers, 'cron'>): CronEntry[] {
+  return answers.cron.map((name) => ({ name, schedule: CRON_JOBS[name]!.schedule }));
+}
+
+/**
+ * What only a stage of the saved answers knows (its own domains and cron
+ * jobs, which no flag or question gives), carried into the answers of a
+ * re-run, so that the re-run writes the confs `mcc add` left.
+ */
+export function carryStageDetails(answers: Answers, previous: Answers | null): Answers {
+  if (previous === null) return answers;
+  const stages = answers.stages.map((stage) => {
+    const before = previous.stages.find((s) => s.name === stage.name) ?? {};
+    // In the saved order, so that answers.yml is written back as it was.
+    const own = Object.entries(before).filter(([key]) => key === 'domains' || key === 'cronJobs');
+    return { ...stage, ...Object.fromEntries(own) };
+  });
+  return { ...answers, stages };
 }
 
 export function readAnswers(root: string): Answers | null {
