@@ -3,16 +3,15 @@
  * of each stage's conf. The next deploy installs it in the crontab block it
  * owns.
  */
-import { parse } from 'yaml';
-
-import { addGenerator, Edits, emptyPlan, type AddPlan } from '../src/add.js';
-import { ANSWERS_FILE } from '../src/answers.js';
+import { addGenerator, Edits, emptyPlan, updateAnswers, type AddPlan } from '../src/add.js';
+import { knownCronJobs } from '../src/answers.js';
 import { CRON_JOBS } from '../src/choices.js';
 import { renderAction } from '../src/engine.js';
 import { UsageError } from '../src/errors.js';
 import { confPath, readText, targetStages, type Pipeline } from '../src/pipeline.js';
 import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
+import { readYamlData } from '../src/yaml-read.js';
 import { addToSeq } from '../src/yaml-edit.js';
 import { cronModule } from './init.js';
 
@@ -29,7 +28,7 @@ export const addCronGenerator = addGenerator('add-cron', 'Add a cron job to the 
 const cronName: v.Validator = (value) =>
   /^[a-z][a-z0-9-]*$/.test(value) && value.length <= 40
     ? undefined
-    : 'a job name is lower-case letters, digits and dashes, starting with a letter';
+    : 'a job name of lower-case letters, digits and dashes, starting with a letter';
 
 function schedule(name: string, flags: AddCronFlags): string {
   const value = flags.schedule ?? CRON_JOBS[name]?.schedule;
@@ -68,18 +67,31 @@ export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags):
   }
 
   const edits = new Edits(pipeline.root);
-  for (const path of new Set(targetStages(pipeline, flags.stage).map(confPath))) {
+  const targets = targetStages(pipeline, flags.stage);
+  for (const path of new Set(targets.map(confPath))) {
     const text = edits.text(path);
-    const jobs = ((parse(text) ?? {}).CRON_JOBS ?? []) as { name?: string }[];
+    const jobs = (((readYamlData(path, text) ?? {}) as Record<string, unknown>).CRON_JOBS ??
+      []) as { name?: string }[];
     if (jobs.some((job) => job?.name === name)) {
       plan.already.push(`${path}: ${name}`);
       continue;
     }
     edits.set(path, addToSeq(path, text, 'CRON_JOBS', { name, schedule: when }));
   }
-  if (known && pipeline.answers && !pipeline.answers.cron.includes(name)) {
-    edits.set(ANSWERS_FILE, addToSeq(ANSWERS_FILE, edits.text(ANSWERS_FILE), 'cron', name));
-  }
+  updateAnswers(pipeline, edits, (answers) => {
+    // A known job on every stage is one of the project's; any other, each stage's own.
+    if (known && flags.stage === undefined && answers.stages.every((s) => !s.cronJobs)) {
+      if (!answers.cron.includes(name)) answers.cron.push(name);
+      return;
+    }
+    for (const entry of answers.stages) {
+      if (!targets.some((target) => target.name === entry.name)) continue;
+      const jobs = entry.cronJobs ?? knownCronJobs(answers);
+      if (!jobs.some((job) => job.name === name)) {
+        entry.cronJobs = [...jobs, { name, schedule: when }];
+      }
+    }
+  });
   plan.actions.push(...edits.actions());
 
   const deploy = readText(pipeline.root, 'mcc_deploy.py') ?? '';

@@ -2,13 +2,11 @@
  * mcc add domain: one more tenant of a multi-tenant project, in the DOMAINS
  * of each stage's conf. The next deploy creates and migrates its database.
  */
-import { parse } from 'yaml';
-
-import { addGenerator, Edits, emptyPlan, type AddPlan } from '../src/add.js';
-import { ANSWERS_FILE } from '../src/answers.js';
+import { addGenerator, Edits, emptyPlan, updateAnswers, type AddPlan } from '../src/add.js';
 import { UsageError } from '../src/errors.js';
 import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
 import * as v from '../src/validate.js';
+import { readYamlData } from '../src/yaml-read.js';
 import { addToSeq } from '../src/yaml-edit.js';
 
 export const addDomainGenerator = addGenerator('add-domain', 'Add a domain to the pipeline');
@@ -23,15 +21,26 @@ export function planDomain(pipeline: Pipeline, value: string, stage?: string): A
   }
   const plan = emptyPlan(`domain ${domain}`);
   const edits = new Edits(pipeline.root);
-  for (const path of new Set(targetStages(pipeline, stage).map(confPath))) {
+  const targets = targetStages(pipeline, stage);
+  for (const path of new Set(targets.map(confPath))) {
     const text = edits.text(path);
-    const domains = ((parse(text) ?? {}).DOMAINS ?? []) as string[];
+    const domains = (((readYamlData(path, text) ?? {}) as Record<string, unknown>).DOMAINS ??
+      []) as string[];
     if (domains.includes(domain)) plan.already.push(`${path}: ${domain}`);
     else edits.set(path, addToSeq(path, text, 'DOMAINS', domain));
   }
-  if (pipeline.answers && !pipeline.answers.domains.includes(domain)) {
-    edits.set(ANSWERS_FILE, addToSeq(ANSWERS_FILE, edits.text(ANSWERS_FILE), 'domains', domain));
-  }
+  updateAnswers(pipeline, edits, (answers) => {
+    // Every stage that shares the project's list gets it there; else each its own.
+    if (stage === undefined && answers.stages.every((s) => !s.domains)) {
+      if (!answers.domains.includes(domain)) answers.domains.push(domain);
+      return;
+    }
+    for (const entry of answers.stages) {
+      if (!targets.some((target) => target.name === entry.name)) continue;
+      const list = entry.domains ?? answers.domains;
+      if (!list.includes(domain)) entry.domains = [...list, domain];
+    }
+  });
   plan.actions.push(...edits.actions());
   plan.notes.push(
     pipeline.database === 'none'

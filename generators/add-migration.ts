@@ -12,6 +12,12 @@ export const addMigrationGenerator = addGenerator('add-migration', 'Add a migrat
 export const MIGRATIONS = 'mcc/migrations';
 
 export function migrationSlug(name: string): string {
+  if (!/^[A-Za-z0-9 _-]+$/.test(name)) {
+    throw new UsageError(
+      `migration ${JSON.stringify(name)}: expected letters, digits, spaces, _ and - only, ` +
+        'e.g. add_note_tags',
+    );
+  }
   const slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')

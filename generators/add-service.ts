@@ -2,18 +2,17 @@
  * mcc add service: one more systemd unit the deploy restarts, in the conf of
  * each stage. A conf with one SERVICE_NAME gets a SERVICES list in its place.
  */
-import { parse } from 'yaml';
-
 import { addGenerator, Edits, emptyPlan, type AddPlan } from '../src/add.js';
 import { ANSWERS_FILE } from '../src/answers.js';
 import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
 import * as v from '../src/validate.js';
+import { readYamlData } from '../src/yaml-read.js';
 import { addToSeq, replaceTopLevel } from '../src/yaml-edit.js';
 
 export const addServiceGenerator = addGenerator('add-service', 'Add a service to the pipeline');
 
 function addService(path: string, text: string, unit: string): string | null {
-  const conf = (parse(text) ?? {}) as Record<string, unknown>;
+  const conf = (readYamlData(path, text) ?? {}) as Record<string, unknown>;
   const services = conf.SERVICES;
   if (Array.isArray(services)) {
     return services.includes(unit) ? null : addToSeq(path, text, 'SERVICES', unit);

@@ -4,13 +4,13 @@
  * as a new deployment stage (its conf, copied from an existing stage's, and
  * its config.yml entry with branch rules).
  */
-import { isMap, isNode, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, type Document } from 'yaml';
 
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
 import { ANSWERS_FILE, type StageAnswers } from '../src/answers.js';
 import { CLONE_SOURCE, DEPLOY_STAGES, HANDLER_STAGES, OTHER_STAGE } from '../src/choices.js';
 import { editAction, contentAction, renderAction } from '../src/engine.js';
-import { UsageError } from '../src/errors.js';
+import { CommandError, UsageError } from '../src/errors.js';
 import {
   confPath,
   deploymentStages,
@@ -21,7 +21,8 @@ import {
 } from '../src/pipeline.js';
 import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
-import { addToMap, addToSeq } from '../src/yaml-edit.js';
+import { addToMap, addToSeq, lineEnding } from '../src/yaml-edit.js';
+import { describeProblem, parseYaml } from '../src/yaml-read.js';
 
 export interface AddStageFlags {
   /** The stage whose conf a handler works on (the target, for clone-prod-to-dev). */
@@ -44,8 +45,48 @@ export function handlerModule(name: string): string {
   return name.replace(/-/g, '_');
 }
 
+const HANDLER_FLAGS = ['stage', 'source'] as const;
+const DEPLOYMENT_FLAGS = [
+  'from',
+  'remoteHost',
+  'remoteBase',
+  'allowBranches',
+  'autoBranches',
+  'deployment',
+] as const;
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** Refuse a flag that does nothing for this kind of stage rather than ignore it. */
+function refuseFlags(flags: AddStageFlags, keys: readonly (keyof AddStageFlags)[], why: string) {
+  for (const key of keys) {
+    const value = flags[key];
+    if (value === undefined || value === false) continue;
+    const shown = typeof value === 'string' ? ` ${JSON.stringify(value)}` : '';
+    throw new UsageError(`${flagName(key)}${shown}: ${why}`);
+  }
+}
+
+function describeStage(stage: StageEntry): string {
+  if (stage.handler === null) return 'a deployment stage';
+  if (stage.handler === 'rollback') return 'a rollback stage';
+  return `a stage that runs the ${stage.handler} handler`;
+}
+
 export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
-  if (name in HANDLER_STAGES) return planHandlerStage(pipeline, name, flags);
+  const existing = pipeline.stages.find((stage) => stage.name === name);
+  if (name in HANDLER_STAGES) {
+    refuseFlags(flags, DEPLOYMENT_FLAGS, `applies to a new deployment stage, not to ${name}`);
+    if (name !== 'clone-prod-to-dev') {
+      refuseFlags(flags, ['source'], 'applies only to clone-prod-to-dev');
+    }
+    if (existing && existing.handler !== name) {
+      throw new UsageError(
+        `stage ${JSON.stringify(name)}: config.yml has ${describeStage(existing)} of that name`,
+      );
+    }
+    return planHandlerStage(pipeline, name, flags);
+  }
   const guess = nearest(name, Object.keys(HANDLER_STAGES));
   if (guess && !flags.deployment) {
     throw new UsageError(
@@ -54,18 +95,61 @@ export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     );
   }
   v.check('stage', name, v.stageName);
+  if (name.startsWith('rollback-')) {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: rollback-<stage> stages come with their stage; ` +
+        'add the stage itself',
+    );
+  }
+  if (existing && existing.handler !== null) {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: config.yml has ${describeStage(existing)} of that name`,
+    );
+  }
+  refuseFlags(flags, HANDLER_FLAGS, `applies to a handler stage, not to a deployment stage`);
   return planDeploymentStage(pipeline, name, flags);
 }
 
+/** The stage a flag names, or its default, which config.yml may lack. */
+function namedStage(
+  pipeline: Pipeline,
+  flag: string,
+  given: string | undefined,
+  fallback: string,
+  handler: string,
+): StageEntry {
+  if (given !== undefined) return findStage(pipeline, flag, given);
+  const stage = pipeline.stages.find((entry) => entry.name === fallback);
+  if (stage) return stage;
+  throw new UsageError(
+    `stage ${handler} uses the ${fallback} stage unless ${flag} names another, ` +
+      `but config.yml has no ${fallback} stage: pass ${flag}`,
+  );
+}
+
 function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlags) {
-  const target = findStage(pipeline, '--stage', flags.stage ?? HANDLER_STAGES[name]!.defaultStage);
+  const handler = HANDLER_STAGES[name]!;
+  const target = namedStage(pipeline, '--stage', flags.stage, handler.defaultStage, name);
   if (target.handler !== null) {
     throw new UsageError(`--stage ${JSON.stringify(target.name)}: it is itself a handler stage`);
+  }
+  const protectedStage = handler.refusesStage;
+  if (protectedStage !== undefined && target.name === protectedStage) {
+    throw new UsageError(
+      `--stage ${JSON.stringify(target.name)}: ${name} refuses to run on the ` +
+        `${protectedStage} stage`,
+    );
+  }
+  if (target.allowBranches === null) {
+    throw new UsageError(
+      `stage ${name}: the allow_branches of ${target.name} in config.yml cannot be read, ` +
+        'and the new stage takes the same; give it a plain string first',
+    );
   }
   if (name !== 'clone-prod-to-dev') {
     return { target, parameters: { handler: name, conf: target.conf } };
   }
-  const source = findStage(pipeline, '--source', flags.source ?? CLONE_SOURCE);
+  const source = namedStage(pipeline, '--source', flags.source, CLONE_SOURCE, name);
   if (source.conf === target.conf) {
     throw new UsageError(
       `--source ${JSON.stringify(source.name)}: it is the stage it would copy into`,
@@ -77,6 +161,17 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
   };
 }
 
+/** A handler stage that exists already, and a --stage that names another target. */
+function checkExistingTarget(pipeline: Pipeline, existing: StageEntry, flags: AddStageFlags) {
+  if (flags.stage === undefined) return;
+  const owner = deploymentStages(pipeline).find((stage) => stage.conf === existing.conf);
+  if (owner?.name === flags.stage) return;
+  throw new UsageError(
+    `--stage ${JSON.stringify(flags.stage)}: stage ${existing.name} exists already, for ` +
+      `${owner?.name ?? `mcc/${existing.conf}`}; edit config.yml to change what it works on`,
+  );
+}
+
 function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
   const plan = emptyPlan(`stage ${name}`);
   if (HANDLER_STAGES[name]!.needsDatabase && pipeline.database === 'none') {
@@ -84,6 +179,9 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
       `stage ${JSON.stringify(name)}: this pipeline has no database (no mcc_db.py)`,
     );
   }
+  const existing = pipeline.stages.find((stage) => stage.name === name);
+  if (existing) checkExistingTarget(pipeline, existing, flags);
+  const decided = existing ? null : handlerParameters(pipeline, name, flags);
   const handler = `mcc/stages/${handlerModule(name)}.py`;
   if (readText(pipeline.root, handler) === null) {
     const context = {
@@ -95,12 +193,12 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
   } else {
     plan.already.push(handler);
   }
-  if (pipeline.stages.some((stage) => stage.name === name)) {
+  if (decided === null) {
     plan.already.push(`config.yml: ${name}`);
   } else {
-    const { target, parameters } = handlerParameters(pipeline, name, flags);
+    const { target, parameters } = decided;
     const entry = {
-      allow_branches: target.allowBranches,
+      allow_branches: target.allowBranches!,
       auto_branches: '-',
       parameters,
     };
@@ -140,9 +238,12 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   if (sourceText === null) {
     throw new UsageError(`--from ${JSON.stringify(source.name)}: ${confPath(source)} is missing`);
   }
-  const document = parseDocument(sourceText);
-  const base =
-    flags.remoteBase ?? remoteBaseFor(String(document.get('REMOTE_BASE')), source.name, name);
+  const { document, problems } = parseYaml(sourceText);
+  if (problems.length > 0) {
+    throw new CommandError(`${confPath(source)}: ${describeProblem(problems[0]!)}`);
+  }
+  const values = (document.toJS() ?? {}) as Record<string, unknown>;
+  const base = flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name);
   v.check('--remote-base', base, v.remoteBase);
   if (flags.remoteHost !== undefined) v.check('--remote-host', flags.remoteHost, v.host);
   const rules = DEPLOY_STAGES[name] ?? OTHER_STAGE;
@@ -165,12 +266,8 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     document.set('STAGE', name);
     document.set('REMOTE_BASE', base);
     if (flags.remoteHost !== undefined) document.set('REMOTE_HOST', flags.remoteHost);
-    plan.actions.push(
-      contentAction(
-        `mcc/${conf}`,
-        document.toString({ lineWidth: 0, flowCollectionPadding: false }),
-      ),
-    );
+    const copy = document.toString({ lineWidth: 0, flowCollectionPadding: false });
+    plan.actions.push(contentAction(`mcc/${conf}`, copy.replaceAll('\n', lineEnding(sourceText))));
   }
   if (!exists) {
     const parameters: Record<string, unknown> = { conf };
@@ -197,11 +294,11 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       name,
       allowBranches: allow,
       autoBranches: auto,
-      remoteUser: String(document.get('REMOTE_USER')),
-      remoteHost: String(document.get('REMOTE_HOST')),
+      remoteUser: String(values.REMOTE_USER),
+      remoteHost: flags.remoteHost ?? String(values.REMOTE_HOST),
       remoteBase: base,
-      dirUser: String(document.get('DIR_USER')),
-      dirGroup: String(document.get('DIR_GROUP')),
+      dirUser: String(values.DIR_USER),
+      dirGroup: String(values.DIR_GROUP),
     };
     plan.actions.push(
       editAction(ANSWERS_FILE, addToSeq(ANSWERS_FILE, pipeline.answersText, 'stages', answers)),
@@ -226,7 +323,13 @@ function retitle(document: Document, title: string): void {
 }
 
 function sourceStage(pipeline: Pipeline, name: string, from: string | undefined): StageEntry {
-  if (from !== undefined) return findStage(pipeline, '--from', from);
+  if (from !== undefined) {
+    const stage = findStage(pipeline, '--from', from);
+    if (stage.handler !== null) {
+      throw new UsageError(`--from ${JSON.stringify(from)}: not a deployment stage`);
+    }
+    return stage;
+  }
   const stages = deploymentStages(pipeline).filter((stage) => stage.name !== name);
   const source = stages.at(-1);
   if (!source) throw new UsageError('config.yml has no deployment stage to copy a conf from');

@@ -2,8 +2,13 @@
  * The first generator: the whole pipeline of a repository from its answers.
  * Files for options the user did not choose are simply not in the list.
  */
-import { ANSWERS_FILE, databaseName, serializeAnswers, type Answers } from '../src/answers.js';
-import { CRON_JOBS } from '../src/choices.js';
+import {
+  ANSWERS_FILE,
+  databaseName,
+  knownCronJobs,
+  serializeAnswers,
+  type Answers,
+} from '../src/answers.js';
 import {
   contentAction,
   editAction,
@@ -63,8 +68,7 @@ export function templateContext(input: InitInput) {
     databaseName: databaseName(input.project),
     services: input.services,
     singleService: input.services.length === 1,
-    cron: input.cron.length > 0,
-    cronJobs: input.cron.map((name) => ({ name, schedule: CRON_JOBS[name]!.schedule })),
+    cron: input.cron.length > 0 || input.stages.some((stage) => stage.cronJobs?.length),
     keepBuilds: input.keepBuilds,
     apiPort: input.apiPort,
     healthPath: input.healthPath,
@@ -78,6 +82,11 @@ export function templateContext(input: InitInput) {
     ],
     links: { 'current-api': 'api', ...(frontend ? { 'current-ui': 'ui' } : {}) },
     stages: input.stages.map((stage) => ({ ...stage, conf: `conf-${stage.name}.yml` })),
+    /** Per stage: its own lists where it has them, the project's otherwise. */
+    stageLists: (stage: Answers['stages'][number]) => ({
+      domains: stage.domains ?? input.domains,
+      cronJobs: stage.cronJobs ?? knownCronJobs(input),
+    }),
     schema: input.schema?.sql.trimEnd() ?? null,
     schemaSource: input.schema?.source ?? null,
   };
@@ -91,7 +100,11 @@ function actions(input: InitInput): RenderAction[] {
     renderAction('mcc_common.py', 'init/mcc_common.py.hbs', context),
     renderAction('config.yml', 'init/config.yml.hbs', context),
     ...input.stages.map((stage) =>
-      renderAction(`mcc/conf-${stage.name}.yml`, 'init/mcc/conf.yml.hbs', { ...context, stage }),
+      renderAction(`mcc/conf-${stage.name}.yml`, 'init/mcc/conf.yml.hbs', {
+        ...context,
+        ...context.stageLists(stage),
+        stage,
+      }),
     ),
   ];
   if (context.database) {

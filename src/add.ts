@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { applyPlan } from './apply.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
 import { CommandError } from './errors.js';
+import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
 import { loadPipeline, readText, type Pipeline } from './pipeline.js';
 
 export interface AddOptions {
@@ -88,4 +89,21 @@ export class Edits {
   actions(): RenderAction[] {
     return [...this.texts].map(([path, text]) => editAction(path, text));
   }
+}
+
+/**
+ * Record an addition in mcc/answers.yml, when the pipeline has one, so that a
+ * re-run of create-mcc-pipeline writes what the add wrote. The file is
+ * written as create-mcc-pipeline writes it.
+ */
+export function updateAnswers(
+  pipeline: Pipeline,
+  edits: Edits,
+  change: (answers: Answers) => void,
+): void {
+  if (!pipeline.answers || pipeline.answersText === null) return;
+  const answers = structuredClone(pipeline.answers);
+  change(answers);
+  const text = serializeAnswers(answers);
+  if (text !== pipeline.answersText) edits.set(ANSWERS_FILE, text);
 }

@@ -5,11 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 
 import { CommandError } from './errors.js';
-
-import { DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
+import { readYamlData } from './yaml-read.js';
+import { CRON_JOBS, DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
 
 export type Tenancy = keyof typeof TENANCIES;
 export type Database = keyof typeof DATABASES;
@@ -32,6 +32,15 @@ export interface StageAnswers {
   remoteBase: string;
   dirUser: string;
   dirGroup: string;
+  /** This stage's domains, when they are not the project's `domains`. */
+  domains?: string[];
+  /** This stage's cron jobs, when they are not the project's `cron`. */
+  cronJobs?: CronEntry[];
+}
+
+export interface CronEntry {
+  name: string;
+  schedule: string;
 }
 
 export interface Answers {
@@ -69,16 +78,31 @@ export function serializeAnswers(answers: Answers): string {
   return HEADER + stringify(answers);
 }
 
+/** The cron jobs of the project's `cron`, with their schedules. */
+export function knownCronJobs(answers: Pick<Answers, 'cron'>): CronEntry[] {
+  return answers.cron.map((name) => ({ name, schedule: CRON_JOBS[name]!.schedule }));
+}
+
+/**
+ * What only a stage of the saved answers knows (its own domains and cron
+ * jobs, which no flag or question gives), carried into the answers of a
+ * re-run, so that the re-run writes the confs `mcc add` left.
+ */
+export function carryStageDetails(answers: Answers, previous: Answers | null): Answers {
+  if (previous === null) return answers;
+  const stages = answers.stages.map((stage) => {
+    const before = previous.stages.find((s) => s.name === stage.name) ?? {};
+    // In the saved order, so that answers.yml is written back as it was.
+    const own = Object.entries(before).filter(([key]) => key === 'domains' || key === 'cronJobs');
+    return { ...stage, ...Object.fromEntries(own) };
+  });
+  return { ...answers, stages };
+}
+
 export function readAnswers(root: string): Answers | null {
   const path = join(root, ANSWERS_FILE);
   if (!existsSync(path)) return null;
-  let answers: unknown;
-  try {
-    answers = parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    const reason = (error as Error).message.split('\n')[0];
-    throw new CommandError(`${ANSWERS_FILE}: ${reason}; fix it or delete it to answer afresh`);
-  }
+  const answers = readYamlData(ANSWERS_FILE, readFileSync(path, 'utf8'));
   const fields = ['project', 'stages', 'services', 'database', 'tenancy'];
   if (typeof answers !== 'object' || answers === null || Array.isArray(answers)) {
     throw new CommandError(`${ANSWERS_FILE}: expected a mapping of answers; fix it or delete it`);

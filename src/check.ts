@@ -8,16 +8,19 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { nearest } from './nearest.js';
-import { parseDocument } from 'yaml';
 
 import { CommandError, UsageError } from './errors.js';
 import * as v from './validate.js';
+import { parseYaml } from './yaml-read.js';
+import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
 export interface Problem {
   file: string;
   /** Dotted path of the key, e.g. deploy.prod.allow_branches; empty for the whole file. */
   key: string;
   message: string;
+  /** Worth knowing, but the deploy works: reported without failing the check. */
+  warning?: boolean;
 }
 
 /** Says what is expected when a value is wrong, like a Validator but for any YAML value. */
@@ -75,6 +78,8 @@ const PARAMETER_KEYS: Schema = {
   conf: { rule: text(confName) },
   keep_builds: { rule: integer(v.positiveInteger) },
   handler: { rule: text(v.stageName) },
+  action: { rule: text(v.oneOf(['rollback'])) },
+  source_conf: { rule: text(confName) },
   source: { rule: text(confName) },
   target: { rule: text(confName) },
 };
@@ -118,6 +123,10 @@ class Report {
 
   add(key: string, message: string): void {
     this.problems.push({ file: this.file, key, message });
+  }
+
+  warn(key: string, message: string): void {
+    this.problems.push({ file: this.file, key, message, warning: true });
   }
 }
 
@@ -174,18 +183,16 @@ function checkList(
 
 /** Parse a YAML file, reporting syntax errors with their line. */
 function readYaml(root: string, file: string, report: Report): unknown {
-  const document = parseDocument(readFileSync(join(root, file), 'utf8'), { uniqueKeys: true });
-  for (const error of document.errors) {
-    const line = error.linePos?.[0].line;
-    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    report.add(line ? `line ${line}` : '', message);
-  }
-  return document.errors.length > 0 ? undefined : document.toJS();
+  const { document, problems } = parseYaml(readFileSync(join(root, file), 'utf8'));
+  for (const { line, message } of problems) report.add(line ? `line ${line}` : '', message);
+  return problems.length > 0 ? undefined : document.toJS();
 }
 
 interface StageUse {
   stage: string;
   conf: string;
+  /** A deployment stage: its conf's STAGE should be its name. */
+  deploys: boolean;
 }
 
 function checkConfig(root: string, report: Report): StageUse[] {
@@ -195,7 +202,16 @@ function checkConfig(root: string, report: Report): StageUse[] {
     report.add('', 'expected a mapping with a deploy key');
     return [];
   }
-  checkMapping(report, '', config, { deploy: { required: true, rule: () => undefined } });
+  // Other top-level keys may hold anchors that stages merge in with <<.
+  checkMapping(
+    report,
+    '',
+    config,
+    { deploy: { required: true, rule: () => undefined } },
+    {
+      strict: false,
+    },
+  );
   const stages = config.deploy;
   if (stages === undefined) return [];
   if (!isMapping(stages) || Object.keys(stages).length === 0) {
@@ -219,16 +235,34 @@ function checkConfig(root: string, report: Report): StageUse[] {
     }
     // Parameters are free-form, read by the deploy: only near-misses are flagged.
     checkMapping(report, `${path}.parameters`, parameters, PARAMETER_KEYS, { strict: false });
+    const runs = parameters.handler ?? parameters.action;
+    if (runs !== undefined && name in DEPLOY_STAGES) {
+      report.add(
+        path,
+        `${quote(name)} is a deployment stage's name, but this stage runs ${quote(runs)} ` +
+          'and deploys nothing: give it a name of its own',
+      );
+    }
+    if (runs === undefined && name in HANDLER_STAGES) {
+      report.add(
+        path,
+        `${quote(name)} is the name of a handler stage, but this stage runs no handler ` +
+          `and deploys: add handler: ${name} to its parameters, or rename it`,
+      );
+    }
     const conf = parameters.conf ?? `conf-${name}.yml`;
     if (typeof conf === 'string' && !confName(conf)) {
-      uses.push({ stage: name, conf });
+      uses.push({ stage: name, conf, deploys: runs === undefined });
       if (!existsSync(join(root, 'mcc', conf))) {
         const how = parameters.conf === undefined ? 'has no parameters.conf, so it reads' : 'names';
         report.add(`${path}.parameters.conf`, `stage ${name} ${how} mcc/${conf}, which is missing`);
       }
     }
-    for (const key of ['source', 'target'] as const) {
+    for (const key of ['source_conf', 'source', 'target'] as const) {
       const other = parameters[key];
+      if (typeof other === 'string' && !confName(other)) {
+        uses.push({ stage: name, conf: other, deploys: false });
+      }
       if (typeof other === 'string' && !confName(other) && !existsSync(join(root, 'mcc', other))) {
         report.add(`${path}.parameters.${key}`, `mcc/${other} is missing`);
       }
@@ -266,9 +300,21 @@ function checkCronJobs(root: string, report: Report, jobs: unknown): void {
   if (duplicate !== undefined) report.add('CRON_JOBS', `${quote(duplicate)} is listed twice`);
 }
 
-function checkConf(root: string, file: string, report: Report): void {
+function checkConf(root: string, file: string, report: Report, uses: StageUse[]): void {
   const conf = readYaml(root, file, report);
   if (conf === undefined) return;
+  const name = file.replace(/^mcc\//, '');
+  const users = uses.filter((use) => use.conf === name);
+  if (users.length === 0) report.warn('', 'no stage of config.yml uses it');
+  for (const use of users.filter((u) => u.deploys)) {
+    if (isMapping(conf) && typeof conf.STAGE === 'string' && conf.STAGE !== use.stage) {
+      report.add(
+        'STAGE',
+        `${quote(conf.STAGE)}, but stage ${use.stage} of config.yml deploys with it: ` +
+          'STAGE names the stage the conf is for (mcc try and reset-dev go by it)',
+      );
+    }
+  }
   if (!isMapping(conf)) {
     report.add('', 'expected a mapping of upper-case keys');
     return;
@@ -428,7 +474,7 @@ export async function checkPipeline(root: string): Promise<Problem[]> {
   for (const use of uses) if (existsSync(join(root, 'mcc', use.conf))) confFiles.add(use.conf);
   const confs = [...confFiles].sort().map((name) => {
     const report = new Report(`mcc/${name}`);
-    checkConf(root, `mcc/${name}`, report);
+    checkConf(root, `mcc/${name}`, report, uses);
     return report;
   });
   const build = new Report('mcc_build.py');
@@ -436,8 +482,8 @@ export async function checkPipeline(root: string): Promise<Problem[]> {
   return [config, ...confs, build].flatMap((report) => report.problems);
 }
 
-export function formatProblem({ file, key, message }: Problem): string {
-  return `${file}: ${key ? `${key}: ` : ''}${message}`;
+export function formatProblem({ file, key, message, warning }: Problem): string {
+  return `${file}: ${warning ? 'warning: ' : ''}${key ? `${key}: ` : ''}${message}`;
 }
 
 /** Prints every problem, one a line; returns the exit code. */
@@ -446,8 +492,9 @@ export async function runCheck(directory: string): Promise<number> {
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`${quote(directory)}: expected a folder`);
   }
-  const problems = await checkPipeline(root);
-  for (const problem of problems) process.stdout.write(`${formatProblem(problem)}\n`);
+  const found = await checkPipeline(root);
+  for (const problem of found) process.stdout.write(`${formatProblem(problem)}\n`);
+  const problems = found.filter((problem) => !problem.warning);
   if (problems.length > 0) {
     const files = new Set(problems.map((p) => p.file)).size;
     process.stderr.write(

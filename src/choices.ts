@@ -91,6 +91,8 @@ export interface HandlerStage {
   needsDatabase: boolean;
   /** The deployment stage whose conf it works on, unless --stage says otherwise. */
   defaultStage: string;
+  /** A stage whose conf the handler refuses to work on. */
+  refusesStage?: string;
 }
 
 /**
@@ -117,6 +119,7 @@ export const HANDLER_STAGES: Record<string, HandlerStage> = {
     description: "wipe dev's data and deploy it fresh",
     needsDatabase: true,
     defaultStage: 'dev',
+    refusesStage: 'prod',
   },
   'maintenance-on': {
     description: 'set the maintenance flag file that the app and nginx check',

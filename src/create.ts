@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import pc from './colours.js';
 
 import { initGenerator, type InitInput } from '../generators/init.js';
-import { readAnswers } from './answers.js';
+import { carryStageDetails, readAnswers } from './answers.js';
 import { detect } from './detect.js';
 import { planFiles } from './engine.js';
 import { UsageError } from './errors.js';
@@ -47,7 +47,7 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
   const raw = await ask(defaults, detected, prompter);
   checkApplies(flags, raw);
-  const answers = toAnswers(raw);
+  const answers = carryStageDetails(toAnswers(raw), previous);
   const gitignorePath = join(root, '.gitignore');
   const input: InitInput = {
     ...answers,

@@ -33,7 +33,7 @@ function readExisting(name: string, path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+    const why = code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
     throw new CommandError(`${name} ${why}; nothing was written`);
   }
 }

@@ -5,18 +5,20 @@
  * conventions works too; mcc/answers.yml only fills in what those files do not
  * say, and is kept up to date when it exists.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse } from 'yaml';
 
 import { ANSWERS_FILE, readAnswers, type Answers } from './answers.js';
 import { CommandError, UsageError } from './errors.js';
 import { nearest } from './nearest.js';
+import * as v from './validate.js';
+import { readYamlData } from './yaml-read.js';
 
 export interface StageEntry {
   name: string;
   params: Record<string, unknown>;
-  allowBranches: string;
+  /** null when config.yml gives none, or none that is a string. */
+  allowBranches: string | null;
   /** The conf file under mcc/, e.g. conf-prod.yml. */
   conf: string;
   /** What runs instead of the deploy flow: a handler, or the built-in rollback. */
@@ -39,7 +41,9 @@ export const PIPELINE_FILES = ['mcc_deploy.py', 'config.yml'];
 
 export function readText(root: string, path: string): string | null {
   const file = join(root, path);
-  return existsSync(file) ? readFileSync(file, 'utf8') : null;
+  if (!existsSync(file)) return null;
+  if (statSync(file).isDirectory()) throw new CommandError(`${path} is a folder, not a file`);
+  return readFileSync(file, 'utf8');
 }
 
 function readProject(root: string): string {
@@ -55,13 +59,16 @@ function readDatabase(root: string): Pipeline['database'] {
 }
 
 function readStages(configText: string): StageEntry[] {
-  const config = (parse(configText) ?? {}) as { deploy?: Record<string, Record<string, unknown>> };
+  const config = (readYamlData('config.yml', configText) ?? {}) as {
+    deploy?: Record<string, Record<string, unknown>>;
+  };
   return Object.entries(config.deploy ?? {}).map(([name, entry]) => {
     const params = (entry?.parameters ?? {}) as Record<string, unknown>;
+    const allow = entry?.allow_branches;
     return {
       name,
       params,
-      allowBranches: String(entry?.allow_branches ?? '.*'),
+      allowBranches: typeof allow === 'string' ? allow : null,
       conf: String(params.conf ?? `conf-${name}.yml`),
       handler:
         params.handler !== undefined
@@ -82,7 +89,7 @@ export function loadPipeline(root: string): Pipeline {
       );
     }
   }
-  const configText = readFileSync(join(root, 'config.yml'), 'utf8');
+  const configText = readText(root, 'config.yml')!;
   const stages = readStages(configText);
   const answers = readAnswers(root);
   const confs = stages.map((stage) => readConf(root, stage.conf));
@@ -101,7 +108,9 @@ export function loadPipeline(root: string): Pipeline {
 
 export function readConf(root: string, conf: string): Record<string, unknown> | null {
   const text = readText(root, `mcc/${conf}`);
-  return text === null ? null : ((parse(text) ?? {}) as Record<string, unknown>);
+  return text === null
+    ? null
+    : ((readYamlData(`mcc/${conf}`, text) ?? {}) as Record<string, unknown>);
 }
 
 export function deploymentStages(pipeline: Pipeline): StageEntry[] {
@@ -126,6 +135,7 @@ export function findStage(pipeline: Pipeline, flag: string, name: string): Stage
 /** The deployment stages named by a comma list, or all of them. */
 export function targetStages(pipeline: Pipeline, list: string | undefined): StageEntry[] {
   if (list === undefined) return deploymentStages(pipeline);
+  v.checkList('--stage', list, () => undefined);
   return list.split(',').map((name) => {
     const stage = findStage(pipeline, '--stage', name.trim());
     if (stage.handler !== null) {

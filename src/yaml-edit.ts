@@ -9,19 +9,10 @@
  * data plus the new entry.
  */
 import { isDeepStrictEqual } from 'node:util';
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  parse,
-  parseDocument,
-  stringify,
-  type Document,
-  type Node,
-  type Pair,
-} from 'yaml';
+import { isMap, isScalar, isSeq, stringify, type Document, type Node, type Pair } from 'yaml';
 
 import { CommandError } from './errors.js';
+import { describeProblem, parseYaml } from './yaml-read.js';
 
 type Data = unknown;
 const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
@@ -29,11 +20,15 @@ const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
 export class YamlEditError extends CommandError {}
 
 function load(file: string, text: string): Document.Parsed {
-  const document = parseDocument(text);
-  if (document.errors.length > 0) {
-    throw new YamlEditError(`${file} is not valid YAML: ${document.errors[0]!.message}`);
-  }
+  const { document, problems } = parseYaml(text);
+  if (problems.length > 0) throw new YamlEditError(`${file}: ${describeProblem(problems[0]!)}`);
   return document;
+}
+
+/** The line ending a file uses, judged by its first line: new lines get the same. */
+export function lineEnding(text: string): '\r\n' | '\n' {
+  const newline = text.indexOf('\n');
+  return newline > 0 && text[newline - 1] === '\r' ? '\r\n' : '\n';
 }
 
 function lineStart(text: string, offset: number): number {
@@ -57,18 +52,18 @@ function indentBlock(block: string, indent: number): string {
 }
 
 function insertLines(text: string, at: number, lines: string): string {
+  const eol = lineEnding(text);
   const before = text.slice(0, at);
-  const glue = before === '' || before.endsWith('\n') ? '' : '\n';
-  return `${before}${glue}${lines}\n${text.slice(at)}`;
+  const glue = before === '' || before.endsWith('\n') ? '' : eol;
+  return `${before}${glue}${lines.replaceAll('\n', eol)}${eol}${text.slice(at)}`;
 }
 
 function verify(file: string, result: string, expected: Data): string {
-  let actual: Data;
-  try {
-    actual = parse(result);
-  } catch (error) {
-    throw new YamlEditError(`could not edit ${file} safely: ${String(error)}`);
+  const { document, problems } = parseYaml(result);
+  if (problems.length > 0) {
+    throw new YamlEditError(`could not edit ${file} safely: ${describeProblem(problems[0]!)}`);
   }
+  const actual: Data = document.toJS();
   if (!isDeepStrictEqual(actual, expected)) {
     throw new YamlEditError(
       `could not edit ${file} without changing what is there; add the entry by hand`,

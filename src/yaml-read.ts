@@ -1,0 +1,35 @@
+/**
+ * How every YAML file of a pipeline is read: as PyYAML reads it on the
+ * server (merge keys and anchors resolved), with a repeated key an error
+ * rather than a silent overwrite, and each syntax problem told with its line.
+ */
+import { parseDocument, type Document } from 'yaml';
+
+import { CommandError } from './errors.js';
+
+export const READ_OPTIONS = { merge: true, uniqueKeys: true } as const;
+
+export interface YamlProblem {
+  line: number | null;
+  message: string;
+}
+
+export function parseYaml(text: string): { document: Document.Parsed; problems: YamlProblem[] } {
+  const document = parseDocument(text, READ_OPTIONS);
+  const problems = document.errors.map((error) => ({
+    line: error.linePos?.[0].line ?? null,
+    message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+  }));
+  return { document, problems };
+}
+
+export function describeProblem({ line, message }: YamlProblem): string {
+  return line === null ? message : `line ${line}: ${message}`;
+}
+
+/** The data of a YAML file, or a one-line error naming the file and the line. */
+export function readYamlData(file: string, text: string): unknown {
+  const { document, problems } = parseYaml(text);
+  if (problems.length > 0) throw new CommandError(`${file}: ${describeProblem(problems[0]!)}`);
+  return document.toJS();
+}

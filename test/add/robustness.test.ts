@@ -1,0 +1,285 @@
+/**
+ * mcc add and mcc check against what a tester threw at them: names that
+ * clash, flags that do not apply, YAML they cannot read, merge keys, CRLF
+ * files, folders where files belong, a closed pipe, and re-runs of
+ * create-mcc-pipeline after an add.
+ */
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { initGenerator } from '../../generators/init.js';
+import { carryStageDetails, readAnswers } from '../../src/answers.js';
+import { detect } from '../../src/detect.js';
+import { planFiles } from '../../src/engine.js';
+import { compare } from '../../src/files.js';
+import { ask, toAnswers, toRaw } from '../../src/questions.js';
+import { ROOT, exampleCopy, snapshot, tempDir } from '../helpers.js';
+import { inProcess } from '../in-process.js';
+
+const HOST = ['--yes', '--remote-host', 'app.example.com'];
+const read = (repo: string, path: string) => readFileSync(join(repo, path), 'utf8');
+
+let repo: string;
+
+async function generate(...flags: string[]): Promise<string> {
+  const root = exampleCopy();
+  const result = await inProcess('create', [root, ...HOST, ...flags]);
+  expect(result.stderr).toBe('');
+  return root;
+}
+
+function copy(): string {
+  const target = tempDir('robust');
+  cpSync(repo, target, { recursive: true });
+  return target;
+}
+
+const add = (root: string, ...args: string[]) =>
+  inProcess('mcc', ['add', ...args, '--yes', '-C', root]);
+
+beforeAll(async () => {
+  repo = await generate();
+}, 60_000);
+
+describe('mcc add refuses, in one line, writing nothing', () => {
+  const CASES: [string[], RegExp][] = [
+    [['stage', 'rollback-prod'], /rollback-<stage> stages come with their stage/],
+    [['stage', 'rollback-qa'], /rollback-<stage> stages come with their stage/],
+    [['stage', 'reset-dev', '--stage', 'prod'], /"prod": reset-dev refuses to run on the prod/],
+    [['stage', 'db-backup', '--source', 'prod'], /--source "prod": applies only to clone/],
+    [['stage', 'db-backup', '--remote-host', 'x.example.com'], /--remote-host "x.example.com"/],
+    [['stage', 'qa', '--stage', 'prod'], /--stage "prod": applies to a handler stage/],
+    [['stage', 'qa', '--source', 'prod'], /--source "prod": applies to a handler stage/],
+    [['migration', 'ünï'], /migration "ünï": expected letters, digits, spaces, _ and -/],
+    [['migration', '../../etc/passwd'], /migration "..\/..\/etc\/passwd"/],
+    [['migration', 'a;drop'], /migration "a;drop"/],
+    [['cron', 'cleanup', '--stage', 'prod,prod'], /--stage "prod,prod": "prod" is listed twice/],
+    [
+      ['cron', 'Nightly', '--custom', '--schedule', '0 1 * * *'],
+      /cron job "Nightly": expected a job name of lower-case letters/,
+    ],
+  ];
+
+  it.each(CASES)('%j', async (args, message) => {
+    const before = snapshot(repo);
+    const result = await add(repo, ...args);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toMatch(/^error: [^\n]*\n$/);
+    expect(result.exitCode).toBe(2);
+    expect(snapshot(repo)).toEqual(before);
+  });
+
+  it('refuses a handler name config.yml uses for a deployment stage, and the other way', async () => {
+    const root = copy();
+    const deployment = '  db-backup:\n    allow_branches: .*\n    auto_branches: "-"\n';
+    writeFileSync(join(root, 'config.yml'), read(root, 'config.yml') + deployment);
+    const before = snapshot(root);
+    const clash = await add(root, 'stage', 'db-backup');
+    expect(clash.stderr).toBe(
+      'error: stage "db-backup": config.yml has a deployment stage of that name\n',
+    );
+    expect(clash.exitCode).toBe(2);
+    expect(snapshot(root)).toEqual(before);
+
+    expect((await add(root, 'stage', 'clone-prod-to-dev')).exitCode).toBe(0);
+    const other = await add(root, 'stage', 'clone-prod-to-dev', '--deployment');
+    expect(other.stderr).toMatch(/^error: --deployment: applies to a new deployment stage/);
+  });
+
+  it('says which stage a handler stage is for when --stage names another', async () => {
+    const root = copy();
+    expect((await add(root, 'stage', 'db-backup')).exitCode).toBe(0);
+    const result = await add(root, 'stage', 'db-backup', '--stage', 'dev');
+    expect(result.stderr).toMatch(
+      /^error: --stage "dev": stage db-backup exists already, for prod;/,
+    );
+    expect(result.exitCode).toBe(2);
+  });
+
+  it('says config.yml lacks the default stage rather than quoting a --stage not given', async () => {
+    const root = copy();
+    writeFileSync(join(root, 'config.yml'), '');
+    const result = await add(root, 'stage', 'db-backup');
+    expect(result.stderr).toBe(
+      'error: stage db-backup uses the prod stage unless --stage names another, ' +
+        'but config.yml has no prod stage: pass --stage\n',
+    );
+    expect(result.exitCode).toBe(2);
+  });
+});
+
+describe('mcc add on files it cannot read', () => {
+  const BROKEN: [string, string, RegExp, string[]][] = [
+    ['config.yml', 'tab indentation', /^error: config\.yml: line \d+: Tabs/, ['cron', 'cleanup']],
+    [
+      'mcc/conf-dev.yml',
+      'an unclosed list',
+      /^error: mcc\/conf-dev\.yml: line \d+: /,
+      ['service', 'w'],
+    ],
+    [
+      'mcc/conf-prod.yml',
+      'a repeated key',
+      /^error: mcc\/conf-prod\.yml: line \d+: Map keys must be unique/,
+      ['cron', 'cleanup'],
+    ],
+  ];
+  const breaks: Record<string, (text: string) => string> = {
+    'tab indentation': (text) => text.replace('\n  prod:', '\n\tprod:'),
+    'an unclosed list': (text) => text.replace(/^SERVICE_NAME: .*$/m, 'SERVICES: [a, b'),
+    'a repeated key': (text) => `${text}WORKERS: 3\n`,
+  };
+
+  it.each(BROKEN)('%s with %s', async (file, how, message, args) => {
+    const root = copy();
+    writeFileSync(join(root, file), breaks[how]!(read(root, file)));
+    const before = snapshot(root);
+    const result = await add(root, ...args);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.exitCode).toBe(1);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('a folder where a file would be read or written', async () => {
+    const root = copy();
+    mkdirSync(join(root, 'mcc/cron/cleanup.py'), { recursive: true });
+    mkdirSync(join(root, 'mcc/stages/db_backup.py'), { recursive: true });
+    const cron = await add(root, 'cron', 'cleanup');
+    expect(cron.stderr).toBe('error: mcc/cron/cleanup.py is a folder, not a file\n');
+    expect(cron.exitCode).toBe(1);
+    const stage = await add(root, 'stage', 'db-backup');
+    expect(stage.stderr).toBe('error: mcc/stages/db_backup.py is a folder, not a file\n');
+  });
+
+  it('leaves quietly when its output is cut short (| head)', async () => {
+    const result = await execa(
+      'sh',
+      [
+        '-c',
+        `node ${join(ROOT, 'bin/mcc.js')} add stage clone-prod-to-dev --dry-run --yes | head -1`,
+      ],
+      { cwd: repo, reject: false },
+    );
+    expect(result.stderr).toBe('');
+  });
+});
+
+describe('YAML as PyYAML reads it', () => {
+  const MERGED = `defaults: &d
+  auto_branches: "-"
+  allow_branches: .*
+  parameters: {keep_builds: 5}
+deploy:
+  prod:
+    <<: *d
+    allow_branches: ^main$
+    parameters: {conf: conf-prod.yml}
+  dev:
+    <<: *d
+    parameters: {conf: conf-dev.yml}
+`;
+
+  it('checks and extends a config.yml with merge keys, keeping prod to its branch', async () => {
+    const root = copy();
+    writeFileSync(join(root, 'config.yml'), MERGED);
+    const check = await inProcess('mcc', ['check', root]);
+    expect(check.stdout).not.toContain('unknown key');
+    expect(check.exitCode).toBe(0);
+    expect((await add(root, 'stage', 'db-restore')).exitCode).toBe(0);
+    expect(parse(read(root, 'config.yml'), { merge: true }).deploy['db-restore']).toMatchObject({
+      allow_branches: '^main$',
+    });
+  });
+
+  it('refuses to guess the branches of a stage whose allow_branches it cannot read', async () => {
+    const root = copy();
+    writeFileSync(
+      join(root, 'config.yml'),
+      read(root, 'config.yml').replace('allow_branches: ^main$', 'allow_branches: [main]'),
+    );
+    const result = await add(root, 'stage', 'db-restore');
+    expect(result.stderr).toMatch(/^error: stage db-restore: the allow_branches of prod/);
+    expect(result.exitCode).toBe(2);
+  });
+
+  it('adds lines with the CRLF endings of a CRLF file', async () => {
+    const root = copy();
+    for (const file of ['config.yml', 'mcc/conf-dev.yml']) {
+      writeFileSync(join(root, file), read(root, file).replaceAll('\n', '\r\n'));
+    }
+    expect((await add(root, 'cron', 'cleanup', '--stage', 'dev')).exitCode).toBe(0);
+    expect((await add(root, 'stage', 'qa')).exitCode).toBe(0);
+    for (const file of ['config.yml', 'mcc/conf-dev.yml', 'mcc/conf-qa.yml']) {
+      const text = read(root, file);
+      expect(text).toContain('\r\n');
+      expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    }
+    expect(read(root, 'mcc/conf-dev.yml')).toContain('- name: cleanup\r\n');
+  });
+});
+
+describe('mcc check', () => {
+  it('warns of a conf no stage uses, and flags names and STAGEs that disagree', async () => {
+    const root = copy();
+    writeFileSync(join(root, 'mcc/conf-old.yml'), read(root, 'mcc/conf-dev.yml'));
+    const warned = await inProcess('mcc', ['check', root]);
+    expect(warned.stdout).toContain('mcc/conf-old.yml: warning: no stage of config.yml uses it');
+    expect(warned.exitCode).toBe(0);
+
+    writeFileSync(
+      join(root, 'mcc/conf-dev.yml'),
+      read(root, 'mcc/conf-dev.yml').replace('STAGE: dev', 'STAGE: prod'),
+    );
+    writeFileSync(
+      join(root, 'config.yml'),
+      read(root, 'config.yml') +
+        '  staging:\n    allow_branches: .*\n    auto_branches: "-"\n' +
+        '    parameters: {handler: db-backup, conf: conf-prod.yml}\n',
+    );
+    const result = await inProcess('mcc', ['check', root]);
+    expect(result.stdout).toContain(
+      'mcc/conf-dev.yml: STAGE: "prod", but stage dev of config.yml deploys with it',
+    );
+    expect(result.stdout).toContain(
+      `config.yml: deploy.staging: "staging" is a deployment stage's name, but this stage runs`,
+    );
+    expect(result.exitCode).toBe(1);
+  });
+});
+
+describe('create-mcc-pipeline after mcc add', () => {
+  it('would write every file as it is', async () => {
+    const root = await generate('--tenancy', 'multi', '--domains', 'a.example.com,b.example.com');
+    const adds = [
+      ['cron', 'reindex', '--schedule', '0 2 * * *'],
+      ['cron', 'cleanup', '--stage', 'prod'],
+      ['domain', 'c.example.com', '--stage', 'prod'],
+      ['domain', 'd.example.com'],
+      ['service', 'notes-worker'],
+      ['migration', 'add tags'],
+    ];
+    for (const args of adds) {
+      const result = await add(root, ...args);
+      expect(result.stderr).toBe('');
+    }
+    expect(parse(read(root, 'mcc/conf-dev.yml')).DOMAINS).not.toContain('c.example.com');
+
+    // What create-mcc-pipeline --yes does on a re-run, up to writing.
+    const previous = readAnswers(root)!;
+    const raw = await ask(toRaw(previous), detect(root), null);
+    const answers = carryStageDetails(toAnswers(raw), previous);
+    const files = await planFiles('init', initGenerator, {
+      ...answers,
+      schema: null,
+      gitignore: read(root, '.gitignore'),
+    });
+    const changed = compare(root, files)
+      .filter((c) => c.outcome !== 'unchanged' && !c.file.path.startsWith('mcc/migrations/'))
+      .map((c) => c.file.path);
+    expect(changed).toEqual([]);
+  }, 60_000);
+});
