@@ -28,6 +28,7 @@ import { parse, parseDocument } from 'yaml';
 import { databaseName, readAnswers, type Answers } from '../answers.js';
 import { CommandError, UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { READ_OPTIONS, readYamlData } from '../yaml-read.js';
 import * as v from '../validate.js';
 import {
   runningPid,
@@ -89,12 +90,8 @@ function probe(url: string): Promise<string> {
 }
 
 function stageParameters(root: string, stage: string): Record<string, unknown> {
-  let config;
-  try {
-    config = parse(readFileSync(join(root, 'config.yml'), 'utf8')) ?? {};
-  } catch (error) {
-    throw new CommandError(`config.yml is not valid YAML (mcc check tells more): ${error}`);
-  }
+  const text = readFileSync(join(root, 'config.yml'), 'utf8');
+  const config = (readYamlData('config.yml', text) ?? {}) as { deploy?: Record<string, any> };
   const stages = config.deploy ?? {};
   if (!(stage in stages)) {
     const known = Object.keys(stages).join(', ') || 'none';
@@ -218,7 +215,7 @@ function writeEnvFile(state: string, answers: Answers, stage: string): string | 
 }
 
 function confStage(path: string, fallback: string): string {
-  const stage = parse(readFileSync(path, 'utf8'))?.STAGE;
+  const stage = parse(readFileSync(path, 'utf8'), READ_OPTIONS)?.STAGE;
   return typeof stage === 'string' && stage ? stage : fallback;
 }
 
