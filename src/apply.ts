@@ -4,7 +4,8 @@
  */
 import { CommandError, ConflictError, InterruptedError } from './errors.js';
 import {
-  checkContents,
+  checkPython,
+  checkYaml,
   compare,
   report,
   unifiedDiff,
@@ -62,7 +63,7 @@ export async function applyPlan(
   files: PlannedFile[],
   options: ApplyOptions,
 ): Promise<boolean> {
-  await checkContents(files);
+  checkYaml(files);
   const comparisons = compare(root, files);
   if (options.dryRun) {
     reportDryRun(comparisons, options.force);
@@ -70,6 +71,7 @@ export async function applyPlan(
   }
   await resolveConflicts(comparisons, options);
   const toWrite = comparisons.filter((c) => c.outcome === 'created' || c.outcome === 'updated');
+  await checkPython(toWrite.map((c) => c.file));
   let signal: NodeJS.Signals | null;
   try {
     signal = await withSignalsHeld(() =>

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 
 import pc from './colours.js';
@@ -75,11 +74,13 @@ for name, source in json.load(sys.stdin).items():
         print(f"{name} line {error.lineno}: {error.msg}")
 `;
 
-async function checkPython(files: PlannedFile[]): Promise<void> {
+/** Compile the Python about to be written, in one python3 process. */
+export async function checkPython(files: PlannedFile[]): Promise<void> {
   const sources = Object.fromEntries(
     files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
   );
   if (Object.keys(sources).length === 0) return;
+  const { execa } = await import('execa');
   const result = await execa('python3', ['-c', COMPILE_ALL], {
     input: JSON.stringify(sources),
     reject: false,
@@ -95,8 +96,8 @@ async function checkPython(files: PlannedFile[]): Promise<void> {
   }
 }
 
-/** Refuse to write anything when a generated file would not even parse. */
-export async function checkContents(files: PlannedFile[]): Promise<void> {
+/** Refuse any generated YAML that would not even parse. */
+export function checkYaml(files: PlannedFile[]): void {
   for (const file of files) {
     if (/\.ya?ml$/.test(file.path)) {
       try {
@@ -106,7 +107,6 @@ export async function checkContents(files: PlannedFile[]): Promise<void> {
       }
     }
   }
-  await checkPython(files);
 }
 
 /** Write every file through a temporary sibling, then rename them all. */

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { CommandError } from '../src/errors.js';
-import { checkContents, writeAll } from '../src/files.js';
+import { checkPython, checkYaml, writeAll } from '../src/files.js';
 import { version } from '../src/version.js';
 import { ROOT, cli, exampleCopy, snapshot, tempDir } from './helpers.js';
 import { inProcess } from './in-process.js';
@@ -79,9 +79,9 @@ describe('checking before writing', () => {
       { path: 'good.py', content: 'x = 1\n' },
       { path: 'bad.py', content: 'def f(:\n    pass\n' },
     ];
-    await expect(checkContents(files)).rejects.toThrow(/bad\.py line 1/);
-    await expect(checkContents(files)).rejects.toBeInstanceOf(CommandError);
-    await expect(checkContents([{ path: 'a.py', content: 'x = 1\n' }])).resolves.toBeUndefined();
+    await expect(checkPython(files)).rejects.toThrow(/bad\.py line 1/);
+    await expect(checkPython(files)).rejects.toBeInstanceOf(CommandError);
+    await expect(checkPython([{ path: 'a.py', content: 'x = 1\n' }])).resolves.toBeUndefined();
   });
 
   it('says so when python3 is absent, and goes on', async () => {
@@ -91,7 +91,7 @@ describe('checking before writing', () => {
     process.env.PATH = tempDir('no-python');
     process.stderr.write = ((chunk: string) => notes.push(String(chunk))) as never;
     try {
-      await checkContents([{ path: 'bad.py', content: 'def f(:\n' }]);
+      await checkPython([{ path: 'bad.py', content: 'def f(:\n' }]);
     } finally {
       process.env.PATH = path;
       process.stderr.write = write;
@@ -99,8 +99,8 @@ describe('checking before writing', () => {
     expect(notes.join('')).toContain('python3 not found');
   });
 
-  it('refuses invalid YAML', async () => {
-    await expect(checkContents([{ path: 'c.yml', content: 'a: [b\n' }])).rejects.toThrow(
+  it('refuses invalid YAML', () => {
+    expect(() => checkYaml([{ path: 'c.yml', content: 'a: [b\n' }])).toThrow(
       /c\.yml is not valid YAML/,
     );
   });
