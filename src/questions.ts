@@ -288,6 +288,11 @@ function describe(question: Question): string {
  * a prompter is given, else from its default. Without a prompter, the
  * questions that have no default are reported together, naming their flags.
  */
+/** Domain names are case-insensitive: keep one spelling, so duplicates show. */
+function normalise(question: Question, value: string): string {
+  return question.key === 'domains' ? value.toLowerCase() : value;
+}
+
 /** Refuse a flag whose question does not apply to the other answers. */
 export function checkApplies(flags: Raw, raw: Raw): void {
   for (const question of QUESTIONS) {
@@ -311,7 +316,7 @@ export async function ask(flags: Raw, detected: Detected, prompt: Prompter | nul
     else if (prompt) value = await prompt(question, fallback, raw);
     else value = fallback;
     if (value === undefined) missing.push(question);
-    else raw[question.key] = checkRaw(question, value.trim(), raw);
+    else raw[question.key] = checkRaw(question, normalise(question, value.trim()), raw);
   }
   if (missing.length > 0) {
     const needs = missing.map((q) => `${flagOf(q.key)} (${describe(q)})`).join(', ');

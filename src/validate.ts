@@ -24,14 +24,15 @@ export const projectName: Validator = (value) =>
     : 'a project name: letters, digits, dots, dashes and underscores';
 
 export const domain: Validator = (value) => {
-  const labels = value.split('.');
+  // Domain names are case-insensitive: callers keep them in lower case.
+  const labels = value.toLowerCase().split('.');
   // An all-digit last label would make 300.1.1.1 a domain name.
   return value.length <= 253 &&
     labels.every((label) => LABEL.test(label)) &&
     !/^\d+$/.test(labels.at(-1)!)
     ? undefined
-    : 'a domain name: dot-separated labels of lower-case letters, digits and inner ' +
-        'dashes, with no spaces, underscores or empty labels (e.g. shop.example.com)';
+    : 'a domain name: dot-separated labels of letters, digits and inner dashes, with no ' +
+        'spaces, underscores or empty labels (e.g. shop.example.com)';
 };
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

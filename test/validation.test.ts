@@ -71,7 +71,7 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--frontend', 'npm', '--frontend-folder', '/abs/ui'], '/abs/ui'),
   bad([...HOST, '--stages', 'prod,rollback-prod'], 'prod,rollback-prod'),
   bad([...HOST, '--stages', 'prod,db-backup'], 'prod,db-backup'),
-  bad([...HOST, '--tenancy', 'multi', '--domains', 'Shop.example.com'], 'Shop.example.com'),
+  bad([...HOST, '--tenancy', 'multi', '--domains', 'A.example.com,a.example.com'], 'a.example.com'),
   bad([...HOST, '--domains', 'a.example.com'], 'a.example.com'),
   bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--frontend-folder', 'web'], 'web'),
