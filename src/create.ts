@@ -60,9 +60,10 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   if (options.dryRun || !written) return;
 
   const stage = answers.stages.find((s) => s.name === 'dev') ?? answers.stages.at(-1);
+  const rehearse = `npx -p create-mcc-pipeline mcc try --stage ${stage?.name}`;
   process.stdout.write(
     `\nNext:\n` +
-      `  ${pc.bold(`npx -p create-mcc-pipeline mcc try --stage ${stage?.name}`)}   rehearse a deploy in a local sandbox\n` +
+      `  ${pc.bold(rehearse)}   rehearse a deploy in a local sandbox\n` +
       `  ${pc.bold('git add .gitignore mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
       (detected.hasUvLock ? '' : `  ${pc.bold('uv lock')}   the deploy needs a uv.lock\n`),
   );

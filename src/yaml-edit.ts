@@ -167,7 +167,8 @@ export function replaceTopLevel(
     if (k === oldKey) rebuilt[newKey] = value;
     else rebuilt[k] = v;
   }
-  const rendered = `${newKey}: ${stringify(value, { ...RENDER, collectionStyle: 'flow' }).trimEnd()}`;
+  const flow = stringify(value, { ...RENDER, collectionStyle: 'flow' }).trimEnd();
+  const rendered = `${newKey}: ${flow}`;
   const edited = text.slice(0, pair.key.range[0]) + rendered + text.slice(pair.value.range[1]);
   return verify(file, edited, rebuilt);
 }
