@@ -71,8 +71,8 @@ export function databaseName(project: string): string {
 }
 
 const HEADER =
-  '# Answers given to create-mcc-pipeline. `mcc add` and re-runs read them;\n' +
-  '# edit them and re-run `npx create-mcc-pipeline --yes` to regenerate.\n';
+  '# Answers given to create-mcc-pipeline; `mcc add` keeps them up to date and\n' +
+  '# a re-run of create-mcc-pipeline starts from them (it shows what would change).\n';
 
 export function serializeAnswers(answers: Answers): string {
   return HEADER + stringify(answers);

@@ -59,6 +59,12 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const written = await applyPlan(root, files, { ...options, interactive });
   if (options.dryRun || !written) return;
 
+  if (input.schema && files.some((file) => file.path === 'mcc/migrations/0001_initial.sql')) {
+    const dialect = answers.database === 'postgres' ? 'PostgreSQL' : 'SQLite';
+    process.stdout.write(
+      `note: the first migration adopts ${input.schema.source}: check that it is ${dialect}\n`,
+    );
+  }
   const stage = answers.stages.find((s) => s.name === 'dev') ?? answers.stages.at(-1);
   const rehearse = `npx -p create-mcc-pipeline mcc try --stage ${stage?.name}`;
   process.stdout.write(

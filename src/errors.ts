@@ -13,7 +13,8 @@ export class ConflictError extends CommandError {
   constructor(readonly paths: string[]) {
     super(
       `${paths.length === 1 ? paths[0] : `${paths.length} files`} would change: ` +
-        `${paths.join(', ')}; pass --force to overwrite or --dry-run to see the diff`,
+        `${paths.join(', ')}; nothing was written. --dry-run shows the diff; --force ` +
+        'overwrites them, dropping what you or mcc add changed there',
     );
   }
 }

@@ -4,6 +4,7 @@
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -195,6 +196,22 @@ describe('mcc try refuses bad flags before building anything', () => {
     expectOneLine(linked.stderr, 'expected a folder outside the repository');
     expect(linked.exitCode).toBe(2);
     rmSync(join(repo, 'inside'), { recursive: true });
+    expect(snapshot(repo)).toEqual(before);
+  });
+
+  it('refuses a sandbox another mcc try is using', async () => {
+    const sandbox = tempDir('busy');
+    mkdirSync(join(sandbox, '.mcc-try'));
+    const other = execa('sleep', ['30']);
+    writeFileSync(join(sandbox, '.mcc-try', 'try.pid'), String(other.pid));
+    try {
+      const result = await inProcess('mcc', ['try', '--stage', 'dev', '--sandbox', sandbox], repo);
+      expectOneLine(result.stderr, `another mcc try (pid ${other.pid})`);
+      expect(result.exitCode).toBe(1);
+    } finally {
+      other.kill();
+      await other.catch(() => undefined);
+    }
     expect(snapshot(repo)).toEqual(before);
   });
 

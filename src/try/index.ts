@@ -31,6 +31,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { READ_OPTIONS, readYamlData } from '../yaml-read.js';
 import * as v from '../validate.js';
 import {
+  alive,
   runningPid,
   STATE_FOLDER,
   stopAll,
@@ -87,6 +88,27 @@ function probe(url: string): Promise<string> {
       done(`${url} did not answer (${error.code ?? error.message})`),
     );
   });
+}
+
+/**
+ * One mcc try per sandbox at a time: a second one's deploy would be refused by
+ * the deploy lock, and its clean-up would then stop the first one's app.
+ */
+function holdSandbox(state: string, base: string): void {
+  const path = join(state, 'try.pid');
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(path, 'utf8'));
+    if (holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new CommandError(
+        `another mcc try (pid ${holder}) is using the sandbox ${base}; wait for it to finish`,
+      );
+    }
+    writeFileSync(path, String(process.pid));
+  }
+  process.once('exit', () => rmSync(path, { force: true }));
 }
 
 function stageParameters(root: string, stage: string): Record<string, unknown> {
@@ -315,6 +337,7 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   const state = join(base, STATE_FOLDER);
   mkdirSync(join(base, 'logs'), { recursive: true });
   mkdirSync(state, { recursive: true });
+  holdSandbox(state, base);
   const previous = existsSync(join(state, 'state.json'))
     ? (JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as SupervisorState)
     : null;

@@ -39,7 +39,7 @@ function pidFile(stateDir: string, service: string): string {
   return join(stateDir, `${service}.pid`);
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
