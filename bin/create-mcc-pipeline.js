@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/create.js';
+import { main } from '../dist/cli/create.js';
 
 await main(process.argv);

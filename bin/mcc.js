@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/mcc.js';
+import { main } from '../dist/cli/mcc.js';
 
 await main(process.argv);

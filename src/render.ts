@@ -3,11 +3,14 @@
  * into Python and YAML literals so no value is ever pasted in unquoted.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import Runtime from 'handlebars/runtime.js';
 import { stringify } from 'yaml';
 
 import { TEMPLATES } from './paths.js';
+import { precompiled } from './precompiled.js';
 
 type Value = string | number | boolean | null | undefined | Value[] | { [key: string]: Value };
 
@@ -37,7 +40,14 @@ export function yamlLiteral(value: Value): string {
   return stringify(value, { lineWidth: 0 }).trimEnd();
 }
 
-const handlebars = Handlebars.create();
+/** How every template is compiled, ahead of time or here. */
+export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
+
+// The compiler is loaded only when templates were not precompiled, and
+// through require so that the bundle leaves it out.
+const handlebars: typeof Handlebars = precompiled
+  ? (Runtime as unknown as typeof Handlebars).create()
+  : createRequire(import.meta.url)('handlebars').create();
 handlebars.registerHelper('py', (value: Value) => pythonLiteral(value));
 handlebars.registerHelper('pyItems', (value: Value[]) => value.map(pythonLiteral).join(', '));
 handlebars.registerHelper('yaml', (value: Value) => yamlLiteral(value));
@@ -50,8 +60,9 @@ const compiled = new Map<string, HandlebarsTemplateDelegate>();
 export function renderTemplate(name: string, data: object): string {
   let template = compiled.get(name);
   if (!template) {
-    const source = readFileSync(join(TEMPLATES, name), 'utf8');
-    template = handlebars.compile(source, { noEscape: true, strict: true });
+    template = precompiled
+      ? handlebars.template(precompiled[name]!)
+      : handlebars.compile(readFileSync(join(TEMPLATES, name), 'utf8'), COMPILE_OPTIONS);
     compiled.set(name, template);
   }
   return template(data);

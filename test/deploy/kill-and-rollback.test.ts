@@ -162,7 +162,7 @@ describe('the generated deploy under faults', () => {
         '"uvicorn>=0.30", "httpx>=0.27"]',
       ),
     );
-    await execa('uv', ['lock', '--offline'], { cwd: folder, env: { UV_NATIVE_TLS: '1' } });
+    await execa('uv', ['lock'], { cwd: folder, env: { UV_NATIVE_TLS: '1' } });
     const result = await deploy(folder);
     expectSuccess(result);
     const changed = current(sandbox.base);
