@@ -7,7 +7,7 @@
 import { isMap, isNode, type Document } from 'yaml';
 
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
-import { ANSWERS_FILE, type StageAnswers } from '../src/answers.js';
+import { ANSWERS_FILE, type HandlerAnswers, type StageAnswers } from '../src/answers.js';
 import { CLONE_SOURCE, DEPLOY_STAGES, HANDLER_STAGES, OTHER_STAGE } from '../src/choices.js';
 import { editAction, contentAction, renderAction } from '../src/engine.js';
 import { CommandError, UsageError } from '../src/errors.js';
@@ -204,6 +204,12 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     };
     const text = addToMap('config.yml', pipeline.configText, ['deploy'], name, entry);
     plan.actions.push(editAction('config.yml', text));
+    recordHandler(pipeline, plan, {
+      name,
+      allowBranches: entry.allow_branches,
+      conf: parameters.conf,
+      ...('source_conf' in parameters ? { sourceConf: parameters.source_conf } : {}),
+    });
   }
   const deploy = readText(pipeline.root, 'mcc_deploy.py') ?? '';
   if (!deploy.includes('mcc.stages.')) {
@@ -216,6 +222,14 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     `run it with: uv run mcc_deploy.py --stage ${name} (never started automatically)`,
   );
   return plan;
+}
+
+/** Keep a new handler stage in the answers, so that a re-run writes it into config.yml. */
+function recordHandler(pipeline: Pipeline, plan: AddPlan, handler: HandlerAnswers): void {
+  if (!pipeline.answers || !pipeline.answersText) return;
+  if (pipeline.answers.handlers?.some((h) => h.name === handler.name)) return;
+  const text = addToSeq(ANSWERS_FILE, pipeline.answersText, 'handlers', handler);
+  plan.actions.push(editAction(ANSWERS_FILE, text));
 }
 
 /** The new stage's deployment folder: the source's with the stage name swapped. */
@@ -265,7 +279,11 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     );
     document.set('STAGE', name);
     document.set('REMOTE_BASE', base);
-    if (flags.remoteHost !== undefined) document.set('REMOTE_HOST', flags.remoteHost);
+    if (flags.remoteHost !== undefined) {
+      document.set('REMOTE_HOST', flags.remoteHost);
+      // A stage serves the domain of the host it deploys to, unless its source's did not.
+      if (values.DOMAIN === values.REMOTE_HOST) document.set('DOMAIN', flags.remoteHost);
+    }
     const copy = document.toString({ lineWidth: 0, flowCollectionPadding: false });
     plan.actions.push(contentAction(`mcc/${conf}`, copy.replaceAll('\n', lineEnding(sourceText))));
   }
@@ -273,7 +291,11 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     const parameters: Record<string, unknown> = { conf };
     if (source.params.keep_builds !== undefined) parameters.keep_builds = source.params.keep_builds;
     const entry = { allow_branches: allow, auto_branches: auto, parameters };
-    let text = addToMap('config.yml', pipeline.configText, ['deploy'], name, entry);
+    // Before the handler stages, where a re-run's config.yml has it too.
+    const handlers = pipeline.stages
+      .filter((stage) => stage.handler !== null && stage.handler !== 'rollback')
+      .map((stage) => stage.name);
+    let text = addToMap('config.yml', pipeline.configText, ['deploy'], name, entry, handlers);
     const rollback = `rollback-${name}`;
     if (!pipeline.stages.some((stage) => stage.name === rollback)) {
       const back = {
@@ -281,7 +303,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
         auto_branches: '-',
         parameters: { action: 'rollback', conf },
       };
-      text = addToMap('config.yml', text, ['deploy'], rollback, back);
+      text = addToMap('config.yml', text, ['deploy'], rollback, back, handlers);
     }
     plan.actions.push(editAction('config.yml', text));
   }

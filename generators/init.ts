@@ -82,6 +82,7 @@ export function templateContext(input: InitInput) {
     ],
     links: { 'current-api': 'api', ...(frontend ? { 'current-ui': 'ui' } : {}) },
     stages: input.stages.map((stage) => ({ ...stage, conf: `conf-${stage.name}.yml` })),
+    handlers: (input.handlers ?? []).map((handler) => ({ sourceConf: null, ...handler })),
     /** Per stage: its own lists where it has them, the project's otherwise. */
     stageLists: (stage: Answers['stages'][number]) => ({
       domains: stage.domains ?? input.domains,

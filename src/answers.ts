@@ -5,11 +5,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 
-import { CommandError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { readYamlData } from './yaml-read.js';
-import { CRON_JOBS, DATABASES, FRONTENDS, MIGRATION_TOOLS, TENANCIES } from './choices.js';
+import {
+  CRON_JOBS,
+  DATABASES,
+  FRONTENDS,
+  HANDLER_STAGES,
+  MIGRATION_TOOLS,
+  TENANCIES,
+} from './choices.js';
 
 export type Tenancy = keyof typeof TENANCIES;
 export type Database = keyof typeof DATABASES;
@@ -38,6 +46,16 @@ export interface StageAnswers {
   cronJobs?: CronEntry[];
 }
 
+/** A stage added by `mcc add stage` that runs a handler, as config.yml has it. */
+export interface HandlerAnswers {
+  name: string;
+  allowBranches: string;
+  /** The conf it works on (the target, for clone-prod-to-dev). */
+  conf: string;
+  /** clone-prod-to-dev: the conf it copies from. */
+  sourceConf?: string;
+}
+
 export interface CronEntry {
   name: string;
   schedule: string;
@@ -61,6 +79,8 @@ export interface Answers {
   healthPath: string;
   /** The ASGI application `mcc try` serves, as module:attribute. */
   appModule: string;
+  /** Handler stages, which only `mcc add stage` adds. */
+  handlers?: HandlerAnswers[];
 }
 
 export const ANSWERS_FILE = 'mcc/answers.yml';
@@ -83,20 +103,97 @@ export function knownCronJobs(answers: Pick<Answers, 'cron'>): CronEntry[] {
   return answers.cron.map((name) => ({ name, schedule: CRON_JOBS[name]!.schedule }));
 }
 
+/** What `mcc add stage` may have set for one stage alone. */
+const KEPT_STAGE_VALUES = [
+  'allowBranches',
+  'autoBranches',
+  'remoteUser',
+  'remoteHost',
+  'remoteBase',
+  'dirUser',
+  'dirGroup',
+];
+
 /**
- * What only a stage of the saved answers knows (its own domains and cron
- * jobs, which no flag or question gives), carried into the answers of a
- * re-run, so that the re-run writes the confs `mcc add` left.
+ * A stage's own list when the project's list changes: the project's new items
+ * (each as the stage had it, where it did), then the stage's extra ones.
  */
-export function carryStageDetails(answers: Answers, previous: Answers | null): Answers {
+function rebase<T>(
+  own: T[],
+  before: string[],
+  after: string[],
+  key: (item: T) => string,
+  fresh: (name: string) => T,
+): T[] {
+  const extras = own.filter((item) => !before.includes(key(item)) && !after.includes(key(item)));
+  const project = after.map((name) => own.find((item) => key(item) === name) ?? fresh(name));
+  return [...project, ...extras];
+}
+
+/**
+ * What only the saved answers know (a stage's own domains and cron jobs, the
+ * handler stages), since only `mcc add` gives them, carried into the answers
+ * of a re-run, so that the re-run writes the confs and config.yml it left. A
+ * stage's own list follows a change to the project's list and keeps its extras.
+ * A stage that was there before keeps its branch rules, and its server values
+ * unless this run gives them (`given` holds the answers given, not defaulted).
+ */
+export function carryAddedDetails(
+  answers: Answers,
+  previous: Answers | null,
+  given: ReadonlySet<string>,
+): Answers {
   if (previous === null) return answers;
+  const sameDomains = isDeepStrictEqual(previous.domains, answers.domains);
+  const sameCron = isDeepStrictEqual(previous.cron, answers.cron);
+  const follow = (key: string, value: unknown): unknown => {
+    if (key === 'domains' && !sameDomains) {
+      const name = (domain: string) => domain;
+      return rebase(value as string[], previous.domains, answers.domains, name, name);
+    }
+    if (key === 'cronJobs' && !sameCron) {
+      const fresh = (name: string) => ({ name, schedule: CRON_JOBS[name]!.schedule });
+      const name = (job: CronEntry) => job.name;
+      return rebase(value as CronEntry[], previous.cron, answers.cron, name, fresh);
+    }
+    return value;
+  };
   const stages = answers.stages.map((stage) => {
     const before = previous.stages.find((s) => s.name === stage.name) ?? {};
+    const kept = Object.entries(before).filter(
+      ([key]) => KEPT_STAGE_VALUES.includes(key) && !given.has(key),
+    );
     // In the saved order, so that answers.yml is written back as it was.
-    const own = Object.entries(before).filter(([key]) => key === 'domains' || key === 'cronJobs');
-    return { ...stage, ...Object.fromEntries(own) };
+    const own = Object.entries(before)
+      .filter(([key]) => key === 'domains' || key === 'cronJobs')
+      .map(([key, value]) => [key, follow(key, value)]);
+    return { ...stage, ...Object.fromEntries(kept), ...Object.fromEntries(own) };
   });
-  return { ...answers, stages };
+  const handlers = previous.handlers?.length ? { handlers: previous.handlers } : {};
+  return { ...answers, stages, ...handlers };
+}
+
+/**
+ * Refuse a re-run that takes away what a handler stage needs: the conf it
+ * works on, or the database.
+ */
+export function checkHandlers(answers: Answers): void {
+  const confs = new Set(answers.stages.map((stage) => `conf-${stage.name}.yml`));
+  for (const handler of answers.handlers ?? []) {
+    const needs = [handler.conf, ...(handler.sourceConf ? [handler.sourceConf] : [])];
+    const missing = needs.find((conf) => !confs.has(conf));
+    const why = missing
+      ? `it works on mcc/${missing}, which no stage has now`
+      : HANDLER_STAGES[handler.name]?.needsDatabase && answers.database === 'none'
+        ? 'it needs a database'
+        : null;
+    if (why) {
+      throw new UsageError(
+        `stage ${handler.name} (from mcc add stage): ${why}; keep what it needs, ` +
+          `or take it out of config.yml and the handlers of ${ANSWERS_FILE}`,
+      );
+    }
+  }
 }
 
 export function readAnswers(root: string): Answers | null {

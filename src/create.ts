@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import pc from './colours.js';
 
 import { initGenerator, type InitInput } from '../generators/init.js';
-import { carryStageDetails, readAnswers } from './answers.js';
+import { carryAddedDetails, checkHandlers, readAnswers } from './answers.js';
 import { detect } from './detect.js';
 import { planFiles } from './engine.js';
 import { UsageError } from './errors.js';
@@ -42,12 +42,17 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
 
   const detected = detect(root);
   const previous = readAnswers(root);
-  const defaults = previous ? { ...toRaw(previous), ...flags } : flags;
+  const saved = previous ? toRaw(previous) : {};
+  const defaults = { ...saved, ...flags };
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
   const raw = await ask(defaults, detected, prompter);
   checkApplies(flags, raw);
-  const answers = carryStageDetails(toAnswers(raw), previous);
+  const given = Object.keys(raw).filter(
+    (key) => flags[key] !== undefined || raw[key] !== saved[key],
+  );
+  const answers = carryAddedDetails(toAnswers(raw), previous, new Set(given));
+  checkHandlers(answers);
   const gitignorePath = join(root, '.gitignore');
   const input: InitInput = {
     ...answers,

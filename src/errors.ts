@@ -12,9 +12,12 @@ export class CommandError extends Error {
 export class ConflictError extends CommandError {
   constructor(readonly paths: string[]) {
     super(
-      `${paths.length === 1 ? paths[0] : `${paths.length} files`} would change: ` +
-        `${paths.join(', ')}; nothing was written. --dry-run shows the diff; --force ` +
-        'overwrites them, dropping what you or mcc add changed there',
+      paths.length === 1
+        ? `${paths[0]} would change; nothing was written. --dry-run shows the diff; ` +
+            '--force overwrites it, dropping what you or mcc add changed there'
+        : `${paths.length} files would change: ${paths.join(', ')}; nothing was written. ` +
+            '--dry-run shows the diffs; --force overwrites them, dropping what you or mcc ' +
+            'add changed there',
     );
   }
 }

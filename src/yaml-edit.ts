@@ -77,8 +77,29 @@ function collectionAt(document: Document.Parsed, path: string[]): Node | null {
   return (node as Node | undefined) ?? null;
 }
 
-/** Append key: value to the mapping at path (the top level when path is empty). */
-export function addToMap(file: string, text: string, path: string[], key: string, value: Data) {
+/** The start of the line holding offset, with the comment lines just above it. */
+function withCommentsAbove(text: string, offset: number): number {
+  let start = lineStart(text, offset);
+  while (start > 0) {
+    const previous = lineStart(text, start - 1);
+    if (!text.slice(previous, start).trimStart().startsWith('#')) break;
+    start = previous;
+  }
+  return start;
+}
+
+/**
+ * Add key: value to the mapping at path (the top level when path is empty):
+ * at the end, or just before the first of the keys in `before` it holds.
+ */
+export function addToMap(
+  file: string,
+  text: string,
+  path: string[],
+  key: string,
+  value: Data,
+  before: string[] = [],
+) {
   const document = load(file, text);
   const expected = structuredClone(document.toJS() ?? {}) as Record<string, Data>;
   let target: Record<string, Data> = expected;
@@ -94,6 +115,18 @@ export function addToMap(file: string, text: string, path: string[], key: string
   }
   const first = map.items[0] as Pair<Node, Node>;
   const indent = first.key.range![0] - lineStart(text, first.key.range![0]);
+  const anchor = (map.items as Pair<Node, Node>[]).find(
+    (pair) => isScalar(pair.key) && before.includes(String(pair.key.value)),
+  );
+  if (anchor) {
+    const spaced = (anchor.key as { spaceBefore?: boolean }).spaceBefore;
+    const lines = indentBlock(entry, indent) + (spaced ? '\n' : '');
+    return verify(
+      file,
+      insertLines(text, withCommentsAbove(text, anchor.key.range![0]), lines),
+      expected,
+    );
+  }
   const last = map.items.at(-1) as Pair<Node, Node>;
   const spaced = (last.key as { spaceBefore?: boolean }).spaceBefore && map.items.length > 1;
   const at = afterLine(text, map.range[1]);

@@ -3,7 +3,7 @@
  * hand-edited YAML keeps every byte it does not add, that a second run
  * changes nothing, and the errors for unknown names and missing pipelines.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -247,5 +247,62 @@ describe('mcc add', () => {
       writeFileSync(join(folder, 'reindex.py'), job);
     }
     await expectRuffClean(root);
+  });
+});
+
+describe('create-mcc-pipeline after mcc add', () => {
+  let grown: string;
+
+  beforeAll(async () => {
+    grown = await generated();
+    const adds = [
+      ...Object.keys(HANDLER_STAGES).map((stage) => ['stage', stage]),
+      ['stage', 'staging', '--remote-host', 'staging.example.com', '--allow-branches', '^rc/'],
+      ['cron', 'reindex', '--schedule', '0 2 * * *', '--stage', 'dev'],
+      ['service', 'notes-worker'],
+      ['migration', 'add tags'],
+    ];
+    for (const args of adds) expect((await add(grown, ...args)).stderr).toBe('');
+  }, 60_000);
+
+  it('leaves a re-run nothing to change', async () => {
+    const before = snapshot(grown);
+    const rerun = await cli('create', ['--yes'], grown);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.stdout).toMatch(/unchanged +config\.yml/);
+    expect(rerun.stdout).not.toMatch(/created|updated|differs/);
+    expect(snapshot(grown)).toEqual(before);
+    // The deployment stage added after the handler stages sits before them.
+    const order = Object.keys(parse(read(grown, 'config.yml')).deploy);
+    expect(order.indexOf('rollback-staging')).toBeLessThan(order.indexOf('clone-prod-to-dev'));
+    expect(
+      parse(read(grown, 'mcc/answers.yml')).handlers.map((h: { name: string }) => h.name),
+    ).toEqual(Object.keys(HANDLER_STAGES));
+  });
+
+  it('refuses a re-run that takes away the conf a handler stage works on', async () => {
+    const before = snapshot(grown);
+    const rerun = await cli('create', ['--yes', '--stages', 'prod,staging'], grown);
+    expect(rerun.exitCode).toBe(2);
+    expect(rerun.stderr).toBe(
+      'error: stage clone-prod-to-dev (from mcc add stage): it works on mcc/conf-dev.yml, ' +
+        'which no stage has now; keep what it needs, or take it out of config.yml and the ' +
+        'handlers of mcc/answers.yml',
+    );
+    expect(snapshot(grown)).toEqual(before);
+  });
+
+  it('carries a stage’s own cron jobs through a re-run that changes --cron', async () => {
+    const copy = tempDir('cron-rerun');
+    cpSync(grown, copy, { recursive: true });
+    const rerun = await cli('create', ['--yes', '--force', '--cron', 'health-check'], copy);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.exitCode).toBe(0);
+    const jobs = (stage: string) =>
+      parse(read(copy, `mcc/conf-${stage}.yml`)).CRON_JOBS.map((job: { name: string }) => job.name);
+    expect(jobs('prod')).toEqual(['health-check']);
+    expect(jobs('dev')).toEqual(['health-check', 'reindex']);
+    expect(parse(read(copy, 'mcc/answers.yml')).cron).toEqual(['health-check']);
   });
 });

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { initGenerator } from '../../generators/init.js';
-import { carryStageDetails, readAnswers } from '../../src/answers.js';
+import { carryAddedDetails, readAnswers } from '../../src/answers.js';
 import { detect } from '../../src/detect.js';
 import { planFiles } from '../../src/engine.js';
 import { compare } from '../../src/files.js';
@@ -271,7 +271,7 @@ describe('create-mcc-pipeline after mcc add', () => {
     // What create-mcc-pipeline --yes does on a re-run, up to writing.
     const previous = readAnswers(root)!;
     const raw = await ask(toRaw(previous), detect(root), null);
-    const answers = carryStageDetails(toAnswers(raw), previous);
+    const answers = carryAddedDetails(toAnswers(raw), previous, new Set());
     const files = await planFiles('init', initGenerator, {
       ...answers,
       schema: null,
