@@ -4,7 +4,7 @@
  */
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
 import { renderAction } from '../src/engine.js';
-import { CommandError, UsageError } from '../src/errors.js';
+import { UsageError } from '../src/errors.js';
 import { listFolder, type Pipeline } from '../src/pipeline.js';
 
 export const addMigrationGenerator = addGenerator('add-migration', 'Add a migration');
@@ -37,12 +37,7 @@ export function planMigration(pipeline: Pipeline, name: string): AddPlan {
   if (pipeline.database === 'none') {
     throw new UsageError(`migration ${JSON.stringify(name)}: this pipeline has no database`);
   }
-  if (pipeline.alembic) {
-    // Not yet: alembic revisions are written by alembic itself, not by us.
-    throw new CommandError(
-      `this project migrates with alembic: run uv run alembic revision -m ${JSON.stringify(slug)}`,
-    );
-  }
+  if (pipeline.alembic) return planRevision(pipeline, slug);
   const files = listFolder(pipeline.root, MIGRATIONS).filter((file) => file.endsWith('.sql'));
   const existing = files.find((file) => file.replace(/^\d+_/, '') === `${slug}.sql`);
   if (existing) {
@@ -57,5 +52,21 @@ export function planMigration(pipeline: Pipeline, name: string): AddPlan {
     renderAction(path, 'add/migration.sql.hbs', { project: pipeline.project, name: slug }),
   );
   plan.notes.push(`write its SQL in ${path}; the next deploy applies it to every database`);
+  return plan;
+}
+
+/** Alembic writes its own revisions: it knows the head the new one follows. */
+function planRevision(pipeline: Pipeline, slug: string): AddPlan {
+  const plan = emptyPlan(`alembic revision ${slug}`);
+  const versions = `${pipeline.alembicScripts}/versions`;
+  const existing = listFolder(pipeline.root, versions).find((file) => file.endsWith(`_${slug}.py`));
+  if (existing) {
+    plan.already.push(`${versions}/${existing}`);
+    return plan;
+  }
+  plan.command = ['uv', 'run', 'alembic', 'revision', '-m', slug];
+  plan.notes.push(
+    `write its upgrade() and downgrade() in ${versions}/; the next deploy upgrades every database`,
+  );
   return plan;
 }

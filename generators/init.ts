@@ -22,6 +22,16 @@ export interface InitInput extends Answers {
   schema: { source: string; sql: string } | null;
   /** The repository's .gitignore as it is, or null when it has none. */
   gitignore: string | null;
+  /** The folder of alembic revisions that alembic.ini names; alembic's default when absent. */
+  alembicScripts?: string;
+}
+
+/** The alembic folder the build must copy, or null: none, or inside a back-end folder. */
+export function alembicFolder(input: InitInput): string | null {
+  if (input.database === 'none' || input.migrations !== 'alembic') return null;
+  const folder = input.alembicScripts ?? 'alembic';
+  const shipped = input.backend.some((backend) => `${folder}/`.startsWith(`${backend}/`));
+  return shipped ? null : folder;
 }
 
 /** .gitignore with the build's output folder in it, or null when it already is. */
@@ -49,6 +59,7 @@ export function deployFiles(answers: Answers): string[] {
 
 export function templateContext(input: InitInput) {
   const database = input.database === 'none' ? null : input.database;
+  const scripts = alembicFolder(input);
   const frontend = input.frontend && {
     folder: input.frontend.folder,
     install: ['npm', 'ci'],
@@ -64,6 +75,7 @@ export function templateContext(input: InitInput) {
     domains: input.domains,
     database,
     alembic: database !== null && input.migrations === 'alembic',
+    alembicFolder: scripts,
     databaseFile: `${input.project.replace(/[^A-Za-z0-9]+/g, '_')}.db`,
     databaseName: databaseName(input.project),
     services: input.services,
@@ -79,6 +91,7 @@ export function templateContext(input: InitInput) {
       'build_info.yml',
       ...(database ? ['mcc_db.py'] : []),
       ...(database && input.migrations === 'alembic' ? ['alembic.ini'] : []),
+      ...(scripts ? [scripts] : []),
     ],
     links: { 'current-api': 'api', ...(frontend ? { 'current-ui': 'ui' } : {}) },
     stages: input.stages.map((stage) => ({ ...stage, conf: `conf-${stage.name}.yml` })),
@@ -126,7 +139,7 @@ function actions(input: InitInput): RenderAction[] {
   }
   const gitignore = ignoreOutput(input.gitignore);
   if (gitignore !== null) list.push(editAction('.gitignore', gitignore));
-  const { schema: _schema, gitignore: _gitignore, ...answers } = input;
+  const { schema: _schema, gitignore: _gitignore, alembicScripts: _alembic, ...answers } = input;
   list.push(contentAction(ANSWERS_FILE, serializeAnswers(answers)));
   return list;
 }

@@ -25,6 +25,8 @@ export interface AddPlan {
   already: string[];
   /** What the user should know or do next. */
   notes: string[];
+  /** A tool of the project's own that writes the new file, run from the root. */
+  command?: string[];
 }
 
 export function emptyPlan(what: string): AddPlan {
@@ -47,6 +49,10 @@ export async function runAdd(
   for (const part of plan.already) {
     process.stdout.write(`${pc.dim('exists   ')} ${part}\n`);
   }
+  if (plan.command) {
+    await runCommand(root, plan, options);
+    return;
+  }
   if (plan.actions.length === 0) {
     process.stdout.write(`${plan.what} is already there; nothing changed\n`);
     return;
@@ -55,6 +61,29 @@ export async function runAdd(
   await applyPlan(root, files, { dryRun: options.dryRun, force: false, interactive: false });
   if (options.dryRun) return;
   process.stdout.write(`\nadded ${plan.what}\n`);
+  for (const note of plan.notes) process.stdout.write(`  ${note}\n`);
+}
+
+/** Hand the writing to the project's own tool, which reports what it wrote. */
+async function runCommand(root: string, plan: AddPlan, options: AddOptions): Promise<void> {
+  const [program, ...args] = plan.command!;
+  const shown = plan.command!.join(' ');
+  if (options.dryRun) {
+    process.stdout.write(`would run ${shown}\n`);
+    return;
+  }
+  const { execa } = await import('execa');
+  const result = await execa(program!, args, {
+    cwd: root,
+    stdin: 'ignore',
+    reject: false,
+    all: true,
+  });
+  if (result.exitCode !== 0) {
+    const said = (result.all ?? '').trim().split('\n').at(-1) || `exit code ${result.exitCode}`;
+    throw new CommandError(`${shown} failed: ${said}`);
+  }
+  process.stdout.write(`${result.all}\n\nadded ${plan.what}\n`);
   for (const note of plan.notes) process.stdout.write(`  ${note}\n`);
 }
 

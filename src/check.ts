@@ -416,8 +416,9 @@ async function checkBuildCopies(root: string, report: Report): Promise<void> {
   const optional = strings(build.constants.OPTIONAL_FILES);
   const backend = strings(build.constants.BACKEND);
   const folder = build.constants.PIPELINE_FOLDER;
+  const folders = [String(folder), ...strings([build.constants.ALEMBIC_FOLDER])];
   const written = build.joins.OUTPUT ?? [];
-  const shipped = new Set([...deployFiles, ...optional, ...backend, String(folder), ...written]);
+  const shipped = new Set([...deployFiles, ...optional, ...backend, ...folders, ...written]);
   const need = (file: string, why: string) => {
     if (!shipped.has(file)) report.add('DEPLOY_FILES', `${file} is not copied, but ${why}`);
   };

@@ -11,6 +11,7 @@ import { detect } from './detect.js';
 import { planFiles } from './engine.js';
 import { UsageError } from './errors.js';
 import { applyPlan, type WriteOptions } from './apply.js';
+import { alembicScripts } from './pipeline.js';
 import {
   ask,
   checkApplies,
@@ -58,6 +59,7 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
     ...answers,
     schema: findSchema(root, answers.backend),
     gitignore: existsSync(gitignorePath) ? readFileSync(gitignorePath, 'utf8') : null,
+    alembicScripts: alembicScripts(root),
   };
 
   const files = await planFiles('init', initGenerator, input);
@@ -68,6 +70,12 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
     const dialect = answers.database === 'postgres' ? 'PostgreSQL' : 'SQLite';
     process.stdout.write(
       `note: the first migration adopts ${input.schema.source}: check that it is ${dialect}\n`,
+    );
+  }
+  if (answers.migrations === 'alembic' && !existsSync(join(root, 'alembic.ini'))) {
+    process.stdout.write(
+      'note: there is no alembic.ini yet: run uv run alembic init alembic, and have ' +
+        'alembic/env.py take its URL from DATABASE_URL\n',
     );
   }
   const stage = answers.stages.find((s) => s.name === 'dev') ?? answers.stages.at(-1);

@@ -34,6 +34,8 @@ export interface Pipeline {
   project: string;
   database: 'sqlite' | 'postgres' | 'none';
   alembic: boolean;
+  /** Where alembic keeps its revisions, when the project migrates with alembic. */
+  alembicScripts: string;
   multiTenant: boolean;
 }
 
@@ -102,8 +104,19 @@ export function loadPipeline(root: string): Pipeline {
     project: answers?.project ?? readProject(root),
     database: readDatabase(root),
     alembic: existsSync(join(root, 'alembic.ini')),
+    alembicScripts: alembicScripts(root) ?? 'alembic',
     multiTenant: answers?.tenancy === 'multi' || confs.some((conf) => Array.isArray(conf?.DOMAINS)),
   };
+}
+
+/** The revisions folder alembic.ini names, relative to the root, when it names a plain one. */
+export function alembicScripts(root: string): string | undefined {
+  const ini = join(root, 'alembic.ini');
+  if (!existsSync(ini)) return undefined;
+  const line = /^script_location\s*=\s*(.+?)\s*$/m.exec(readFileSync(ini, 'utf8'));
+  const folder = line?.[1]!.replace(/^%\(here\)s\//, '').replace(/\/+$/, '');
+  const plain = folder && /^[\w.-]+(\/[\w.-]+)*$/.test(folder) && !folder.split('/').includes('..');
+  return plain ? folder : undefined;
 }
 
 export function readConf(root: string, conf: string): Record<string, unknown> | null {
