@@ -94,11 +94,6 @@ async function generate(name, flags) {
   return repo;
 }
 
-async function hasAddCommand() {
-  const { stdout } = await execa('node', [BIN.mcc, '--help'], { env: ENV });
-  return /^\s+add\b/m.test(stdout);
-}
-
 /** Median wall times of each command, the commands interleaved run by run. */
 async function startUpMedians(commands) {
   const times = Object.fromEntries(Object.keys(commands).map((key) => [key, []]));
@@ -121,20 +116,16 @@ async function measureStartUp() {
       cwd: example,
     }),
   };
-  if (await hasAddCommand()) {
-    const generated = await generate('add-source', ['--cron', 'none']);
-    const copies = Array.from({ length: START_UP_RUNS }, (_, run) => {
-      const copy = join(workspace, `add-${run}`);
-      cpSync(generated, copy, { recursive: true });
-      return copy;
-    });
-    commands.add = (run) => ({
-      args: [BIN.mcc, 'add', 'cron', 'backup', '--yes'],
-      cwd: copies[run],
-    });
-  } else {
-    notes.push('add_ratio skipped: this build has no `mcc add` command yet');
-  }
+  const generated = await generate('add-source', ['--cron', 'none']);
+  const copies = Array.from({ length: START_UP_RUNS }, (_, run) => {
+    const copy = join(workspace, `add-${run}`);
+    cpSync(generated, copy, { recursive: true });
+    return copy;
+  });
+  commands.add = (run) => ({
+    args: [BIN.mcc, 'add', 'cron', 'backup', '--yes'],
+    cwd: copies[run],
+  });
 
   const medians = await startUpMedians(commands);
   const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
@@ -143,10 +134,8 @@ async function measureStartUp() {
   row('mcc --help', results.help_ratio, 'x node', '<= 1.5', detail('help'));
   results.init_dry_run_ratio = medians.dryRun / medians.node;
   row('create --yes --dry-run', results.init_dry_run_ratio, 'x node', '<= 2.5', detail('dryRun'));
-  if (medians.add !== undefined) {
-    results.add_ratio = medians.add / medians.node;
-    row('mcc add cron backup --yes', results.add_ratio, 'x node', '<= 2.0', detail('add'));
-  }
+  results.add_ratio = medians.add / medians.node;
+  row('mcc add cron backup --yes', results.add_ratio, 'x node', '<= 2.0', detail('add'));
 }
 
 function writeMigrations(folder) {
