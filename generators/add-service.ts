@@ -11,14 +11,18 @@ import { addToSeq, replaceTopLevel } from '../src/yaml-edit.js';
 
 export const addServiceGenerator = addGenerator('add-service', 'Add a service to the pipeline');
 
+const sameUnit = (known: unknown, unit: string) => v.unitKey(String(known)) === v.unitKey(unit);
+
 function addService(path: string, text: string, unit: string): string | null {
   const conf = (readYamlData(path, text) ?? {}) as Record<string, unknown>;
   const services = conf.SERVICES;
   if (Array.isArray(services)) {
-    return services.includes(unit) ? null : addToSeq(path, text, 'SERVICES', unit);
+    return services.some((known) => sameUnit(known, unit))
+      ? null
+      : addToSeq(path, text, 'SERVICES', unit);
   }
   if (typeof conf.SERVICE_NAME === 'string' && conf.SERVICE_NAME !== '') {
-    if (conf.SERVICE_NAME === unit) return null;
+    if (sameUnit(conf.SERVICE_NAME, unit)) return null;
     return replaceTopLevel(path, text, 'SERVICE_NAME', 'SERVICES', [conf.SERVICE_NAME, unit]);
   }
   return addToSeq(path, text, 'SERVICES', unit);
@@ -33,7 +37,7 @@ export function planService(pipeline: Pipeline, unit: string, stage?: string): A
     if (edited === null) plan.already.push(`${path}: ${unit}`);
     else edits.set(path, edited);
   }
-  if (pipeline.answers && !pipeline.answers.services.includes(unit)) {
+  if (pipeline.answers && !pipeline.answers.services.some((known) => sameUnit(known, unit))) {
     edits.set(ANSWERS_FILE, addToSeq(ANSWERS_FILE, edits.text(ANSWERS_FILE), 'services', unit));
   }
   plan.actions.push(...edits.actions());

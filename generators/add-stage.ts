@@ -7,7 +7,12 @@
 import { isMap, isNode, type Document } from 'yaml';
 
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
-import { ANSWERS_FILE, type HandlerAnswers, type StageAnswers } from '../src/answers.js';
+import {
+  ANSWERS_FILE,
+  sharedFolder,
+  type HandlerAnswers,
+  type StageAnswers,
+} from '../src/answers.js';
 import { CLONE_SOURCE, DEPLOY_STAGES, HANDLER_STAGES, OTHER_STAGE } from '../src/choices.js';
 import { editAction, contentAction, renderAction } from '../src/engine.js';
 import { CommandError, UsageError } from '../src/errors.js';
@@ -15,6 +20,7 @@ import {
   confPath,
   deploymentStages,
   findStage,
+  readConf,
   readText,
   type Pipeline,
   type StageEntry,
@@ -87,7 +93,14 @@ export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     }
     return planHandlerStage(pipeline, name, flags);
   }
-  const guess = nearest(name, Object.keys(HANDLER_STAGES));
+  if (name.startsWith('rollback-')) {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: rollback-<stage> stages come with their stage; ` +
+        'add the stage itself',
+    );
+  }
+  const others = pipeline.stages.map((stage) => stage.name).filter((known) => known !== name);
+  const guess = nearest(name, [...Object.keys(HANDLER_STAGES), ...others]);
   if (guess && !flags.deployment) {
     throw new UsageError(
       `stage ${JSON.stringify(name)}: did you mean ${guess}? ` +
@@ -95,12 +108,6 @@ export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     );
   }
   v.check('stage', name, v.stageName);
-  if (name.startsWith('rollback-')) {
-    throw new UsageError(
-      `stage ${JSON.stringify(name)}: rollback-<stage> stages come with their stage; ` +
-        'add the stage itself',
-    );
-  }
   if (existing && existing.handler !== null) {
     throw new UsageError(
       `stage ${JSON.stringify(name)}: config.yml has ${describeStage(existing)} of that name`,
@@ -232,10 +239,26 @@ function recordHandler(pipeline: Pipeline, plan: AddPlan, handler: HandlerAnswer
   plan.actions.push(editAction(ANSWERS_FILE, text));
 }
 
+/** The source's value with the source stage's name swapped for the new one, or null. */
+function swapStage(value: string, source: string, name: string): string | null {
+  const at = value.lastIndexOf(source);
+  return at === -1 ? null : value.slice(0, at) + name + value.slice(at + source.length);
+}
+
 /** The new stage's deployment folder: the source's with the stage name swapped. */
 function remoteBaseFor(base: string, source: string, name: string): string {
-  const at = base.lastIndexOf(source);
-  return at === -1 ? `${base}-${name}` : base.slice(0, at) + name + base.slice(at + source.length);
+  return swapStage(base, source, name) ?? `${base}-${name}`;
+}
+
+/** A deployment stage already using this folder on this server, from the confs. */
+function stageInFolder(pipeline: Pipeline, host: string, base: string): string | undefined {
+  const stages = deploymentStages(pipeline).flatMap((stage) => {
+    const conf = readConf(pipeline.root, stage.conf);
+    if (!conf) return [];
+    const [remoteHost, remoteBase] = [String(conf.REMOTE_HOST), String(conf.REMOTE_BASE)];
+    return [{ name: stage.name, remoteHost, remoteBase }];
+  });
+  return sharedFolder(stages, host, base);
 }
 
 function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
@@ -260,6 +283,15 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   const base = flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name);
   v.check('--remote-base', base, v.remoteBase);
   if (flags.remoteHost !== undefined) v.check('--remote-host', flags.remoteHost, v.host);
+  const sourceHost = String(values.REMOTE_HOST);
+  const host = flags.remoteHost ?? swapStage(sourceHost, source.name, name) ?? sourceHost;
+  const sharing = confExists ? undefined : stageInFolder(pipeline, host, base);
+  if (sharing !== undefined) {
+    throw new UsageError(
+      `--remote-base ${JSON.stringify(base)}: stage ${sharing} deploys into that folder on ` +
+        `${host}; give ${name} its own`,
+    );
+  }
   const rules = DEPLOY_STAGES[name] ?? OTHER_STAGE;
   const allow = v.check(
     '--allow-branches',
@@ -279,10 +311,10 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     );
     document.set('STAGE', name);
     document.set('REMOTE_BASE', base);
-    if (flags.remoteHost !== undefined) {
-      document.set('REMOTE_HOST', flags.remoteHost);
+    if (host !== sourceHost) {
+      document.set('REMOTE_HOST', host);
       // A stage serves the domain of the host it deploys to, unless its source's did not.
-      if (values.DOMAIN === values.REMOTE_HOST) document.set('DOMAIN', flags.remoteHost);
+      if (values.DOMAIN === values.REMOTE_HOST) document.set('DOMAIN', host);
     }
     const copy = document.toString({ lineWidth: 0, flowCollectionPadding: false });
     plan.actions.push(contentAction(`mcc/${conf}`, copy.replaceAll('\n', lineEnding(sourceText))));
@@ -317,7 +349,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       allowBranches: allow,
       autoBranches: auto,
       remoteUser: String(values.REMOTE_USER),
-      remoteHost: flags.remoteHost ?? String(values.REMOTE_HOST),
+      remoteHost: host,
       remoteBase: base,
       dirUser: String(values.DIR_USER),
       dirGroup: String(values.DIR_GROUP),

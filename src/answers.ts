@@ -196,6 +196,32 @@ export function checkHandlers(answers: Answers): void {
   }
 }
 
+/** The stage, if any, that deploys into the same folder on the same server as host and base. */
+export function sharedFolder(
+  stages: { name: string; remoteHost: string; remoteBase: string }[],
+  host: string,
+  base: string,
+): string | undefined {
+  const folder = base.replace(/\/+$/, '');
+  const same = (stage: (typeof stages)[number]) =>
+    stage.remoteHost.toLowerCase() === host.toLowerCase() &&
+    stage.remoteBase.replace(/\/+$/, '') === folder;
+  return stages.find(same)?.name;
+}
+
+/** Two stages in one deployment folder would take each other's releases and links. */
+export function checkStageFolders(answers: Answers): void {
+  answers.stages.forEach((stage, index) => {
+    const other = sharedFolder(answers.stages.slice(0, index), stage.remoteHost, stage.remoteBase);
+    if (other === undefined) return;
+    throw new UsageError(
+      `--remote-base ${JSON.stringify(stage.remoteBase)}: stages ${other} and ${stage.name} ` +
+        `would deploy into the same folder on ${stage.remoteHost}; put {stage} in ` +
+        '--remote-base or --remote-host, e.g. /srv/app-{stage}',
+    );
+  });
+}
+
 export function readAnswers(root: string): Answers | null {
   const path = join(root, ANSWERS_FILE);
   if (!existsSync(path)) return null;

@@ -81,7 +81,8 @@ export async function applyPlan(
       ),
     );
   } catch (error) {
-    throw new CommandError(`could not write the files, none was changed: ${String(error)}`);
+    const reason = error instanceof CommandError ? error.message : String(error);
+    throw new CommandError(`${reason}; none of the files was changed`);
   }
   report(comparisons);
   if (signal) throw new InterruptedError(signal);

@@ -4,7 +4,7 @@
  * read against a schema (a table of known keys, like the questions), and the
  * build's lists of files are compared with what the deploy reads.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { nearest } from './nearest.js';
@@ -12,6 +12,7 @@ import { nearest } from './nearest.js';
 import { CommandError, UsageError } from './errors.js';
 import * as v from './validate.js';
 import { parseYaml } from './yaml-read.js';
+import { readText } from './pipeline.js';
 import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
 export interface Problem {
@@ -183,7 +184,7 @@ function checkList(
 
 /** Parse a YAML file, reporting syntax errors with their line. */
 function readYaml(root: string, file: string, report: Report): unknown {
-  const { document, problems } = parseYaml(readFileSync(join(root, file), 'utf8'));
+  const { document, problems } = parseYaml(readText(root, file) ?? '');
   for (const { line, message } of problems) report.add(line ? `line ${line}` : '', message);
   return problems.length > 0 ? undefined : document.toJS();
 }

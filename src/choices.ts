@@ -104,6 +104,7 @@ export const HANDLER_STAGES: Record<string, HandlerStage> = {
     description: "copy prod's databases into dev's, through a consistent backup",
     needsDatabase: true,
     defaultStage: 'dev',
+    refusesStage: 'prod',
   },
   'db-backup': {
     description: 'back up every database, with daily and weekly retention',

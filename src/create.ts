@@ -6,7 +6,13 @@ import { join, resolve } from 'node:path';
 import pc from './colours.js';
 
 import { initGenerator, type InitInput } from '../generators/init.js';
-import { carryAddedDetails, checkHandlers, readAnswers } from './answers.js';
+import {
+  carryAddedDetails,
+  type Answers,
+  checkHandlers,
+  checkStageFolders,
+  readAnswers,
+} from './answers.js';
 import { detect } from './detect.js';
 import { planFiles } from './engine.js';
 import { UsageError } from './errors.js';
@@ -34,6 +40,33 @@ function findSchema(root: string, backend: string[]): InitInput['schema'] {
   return source ? { source, sql: readFileSync(join(root, source), 'utf8') } : null;
 }
 
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
+/** What the build will copy from the repository must be there already. */
+function checkRepository(root: string, answers: Answers): void {
+  for (const folder of answers.backend) {
+    if (!isFolder(join(root, folder))) {
+      throw new UsageError(`--backend ${JSON.stringify(folder)}: no such folder in ${root}`);
+    }
+  }
+  const frontend = answers.frontend?.folder;
+  if (frontend !== undefined && !isFolder(join(root, frontend))) {
+    throw new UsageError(
+      `--frontend-folder ${JSON.stringify(frontend)}: no such folder in ${root}`,
+    );
+  }
+  if (
+    answers.database !== 'none' &&
+    answers.migrations === 'alembic' &&
+    !existsSync(join(root, 'alembic.ini'))
+  ) {
+    throw new UsageError(
+      `--migrations "alembic": no alembic.ini in ${root}; run uv run alembic init alembic ` +
+        'first, and have its env.py take the URL from DATABASE_URL',
+    );
+  }
+}
+
 export async function create(directory: string, flags: Raw, options: CreateOptions): Promise<void> {
   const root = resolve(directory);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -54,6 +87,8 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   );
   const answers = carryAddedDetails(toAnswers(raw), previous, new Set(given));
   checkHandlers(answers);
+  checkStageFolders(answers);
+  checkRepository(root, answers);
   const gitignorePath = join(root, '.gitignore');
   const input: InitInput = {
     ...answers,
@@ -70,12 +105,6 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
     const dialect = answers.database === 'postgres' ? 'PostgreSQL' : 'SQLite';
     process.stdout.write(
       `note: the first migration adopts ${input.schema.source}: check that it is ${dialect}\n`,
-    );
-  }
-  if (answers.migrations === 'alembic' && !existsSync(join(root, 'alembic.ini'))) {
-    process.stdout.write(
-      'note: there is no alembic.ini yet: run uv run alembic init alembic, and have ' +
-        'alembic/env.py take its URL from DATABASE_URL\n',
     );
   }
   const stage = answers.stages.find((s) => s.name === 'dev') ?? answers.stages.at(-1);

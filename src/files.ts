@@ -3,7 +3,18 @@
  * compare with what is there, check every file, then write each through a
  * temporary file and rename, so an error or Ctrl-C leaves no partial file.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { parse as parseYaml } from 'yaml';
@@ -109,16 +120,59 @@ export function checkYaml(files: PlannedFile[]): void {
   }
 }
 
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'a file stands where a folder is needed',
+  ENOTDIR: 'a file stands where a folder is needed',
+  EISDIR: 'a folder stands where the file goes',
+};
+
+/** A file system error as the few words a user needs, e.g. "permission denied". */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return FS_REASONS[code] ?? (code || String(error));
+}
+
+/**
+ * Stage one file beside its target. An existing file keeps its mode and owner,
+ * and a link keeps pointing where it did: the file it names gets the text.
+ */
+function stage(root: string, file: PlannedFile): [string, string] {
+  let target = join(root, file.path);
+  const existing = existsSync(target) ? statSync(target) : null;
+  if (existing) target = realpathSync(target);
+  mkdirSync(dirname(target), { recursive: true });
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, file.content);
+    if (existing) chmodSync(temporary, existing.mode & 0o7777);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  if (existing) {
+    try {
+      chownSync(temporary, existing.uid, existing.gid);
+    } catch {
+      // Only root may give a file away; the user's own files stay theirs anyway.
+    }
+  }
+  return [temporary, target];
+}
+
 /** Write every file through a temporary sibling, then rename them all. */
 export function writeAll(root: string, files: PlannedFile[]): void {
   const staged: [string, string][] = [];
   try {
     for (const file of files) {
-      const target = join(root, file.path);
-      mkdirSync(dirname(target), { recursive: true });
-      const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-      staged.push([temporary, target]);
-      writeFileSync(temporary, file.content);
+      try {
+        staged.push(stage(root, file));
+      } catch (error) {
+        throw new CommandError(`could not write ${file.path}: ${fsReason(error)}`);
+      }
     }
   } catch (error) {
     for (const [temporary] of staged) rmSync(temporary, { force: true });

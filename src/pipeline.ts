@@ -93,6 +93,11 @@ export function loadPipeline(root: string): Pipeline {
   }
   const configText = readText(root, 'config.yml')!;
   const stages = readStages(configText);
+  if (stages.length === 0) {
+    throw new CommandError(
+      'config.yml has no stages under deploy: restore it, or run npx create-mcc-pipeline again',
+    );
+  }
   const answers = readAnswers(root);
   const confs = stages.map((stage) => readConf(root, stage.conf));
   return {
@@ -166,5 +171,7 @@ export function confPath(stage: StageEntry): string {
 
 export function listFolder(root: string, folder: string): string[] {
   const path = join(root, folder);
-  return existsSync(path) ? readdirSync(path).sort() : [];
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) throw new CommandError(`${folder} is a file, not a folder`);
+  return readdirSync(path).sort();
 }

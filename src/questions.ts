@@ -164,6 +164,11 @@ export const QUESTIONS: Question[] = [
     kind: 'text',
     list: true,
     validate: v.unitName,
+    refine: (value) => {
+      const units = value.split(',').map((unit) => v.unitKey(unit.trim()));
+      const twice = units.find((unit, i) => units.indexOf(unit) !== i);
+      return twice && `${twice} and ${twice}.service are the same unit: list it once`;
+    },
     default: (d, raw) => raw.project ?? d.project,
   },
   {

@@ -44,11 +44,14 @@ export const host: Validator = (value) =>
 
 // systemd's own rule: ASCII letters, digits and :-_.\ ; a template needs its instance.
 export const unitName: Validator = (value) =>
-  /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]+)?$/.test(value) &&
+  /^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_\\-][A-Za-z0-9:_.\\-]*)?$/.test(value) &&
   value.length <= 255 &&
   !value.startsWith('-')
     ? undefined
     : 'a systemd unit name: letters, digits and : _ . - (e.g. notes-api or worker@1)';
+
+/** The unit systemd means: notes-api and notes-api.service are the same one. */
+export const unitKey = (unit: string): string => unit.replace(/\.service$/, '');
 
 export const userName: Validator = (value) =>
   /^[a-z_][a-z0-9_-]*\$?$/.test(value) && value.length <= 32
@@ -64,7 +67,9 @@ export const remoteBase: Validator = (value) => {
 };
 
 export const positiveInteger: Validator = (value) =>
-  /^[1-9][0-9]*$/.test(value) ? undefined : 'a positive whole number (e.g. 10)';
+  /^[1-9][0-9]*$/.test(value) && Number.isSafeInteger(Number(value))
+    ? undefined
+    : 'a positive whole number (e.g. 10)';
 
 export const port: Validator = (value) =>
   /^[1-9][0-9]*$/.test(value) && Number(value) <= 65535 ? undefined : 'a port from 1 to 65535';

@@ -18,7 +18,10 @@ export function parseYaml(text: string): { document: Document.Parsed; problems: 
   const document = parseDocument(text, READ_OPTIONS);
   const problems = document.errors.map((error) => ({
     line: error.linePos?.[0].line ?? null,
-    message: error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+    message:
+      error.code === 'MULTIPLE_DOCS'
+        ? 'holds a second YAML document (a second ---); the deploy reads only one'
+        : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
   }));
   return { document, problems };
 }

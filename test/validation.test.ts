@@ -76,6 +76,13 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--domains', 'a.example.com'], 'a.example.com'),
   bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--frontend-folder', 'web'], 'web'),
+  bad([...HOST, '--services', 'worker@.service'], 'worker@.service'),
+  bad([...HOST, '--services', 'api,api.service'], 'api,api.service'),
+  bad([...HOST, '--keep-builds', '99999999999999999999'], '99999999999999999999'),
+  bad([...HOST, '--remote-base', '/srv/notes'], '/srv/notes'),
+  bad([...HOST, '--backend', 'nope'], 'nope'),
+  bad([...HOST, '--frontend', 'npm', '--frontend-folder', 'web'], 'web'),
+  bad([...HOST, '--database', 'postgres', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--databse', 'sqlite'], '--databse', "'--databse'"),
   bad([...HOST, '--stages'], '--stages', "'--stages <value>'"),
 ];

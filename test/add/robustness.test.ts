@@ -4,7 +4,18 @@
  * files, folders where files belong, a closed pipe, and re-runs of
  * create-mcc-pipeline after an add.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +72,13 @@ describe('mcc add refuses, in one line, writing nothing', () => {
       ['cron', 'Nightly', '--custom', '--schedule', '0 1 * * *'],
       /cron job "Nightly": expected a job name of lower-case letters/,
     ],
+    [['stage', 'clone-prod-to-dev', '--source', 'dev', '--stage', 'prod'], /"prod": clone-prod/],
+    [['stage', 'prdo'], /stage "prdo": did you mean prod\? \(pass --deployment/],
+    [
+      ['stage', 'staging', '--remote-base', '/srv/notes-api-prod'],
+      /--remote-base "\/srv\/notes-api-prod": stage prod deploys into that folder on app/,
+    ],
+    [['service', 'worker@.service'], /service "worker@.service": expected a systemd unit/],
   ];
 
   it.each(CASES)('%j', async (args, message) => {
@@ -99,15 +117,43 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     expect(result.exitCode).toBe(2);
   });
 
-  it('says config.yml lacks the default stage rather than quoting a --stage not given', async () => {
+  it('refuses a config.yml without stages before planning anything', async () => {
+    for (const text of ['', 'hello\n', 'deploy: {}\n']) {
+      const root = copy();
+      writeFileSync(join(root, 'config.yml'), text);
+      const before = snapshot(root);
+      for (const args of [['stage', 'db-backup'], ['service', 'w'], ['cron', 'health-check']]) {
+        const result = await add(root, ...args);
+        expect(result.stderr).toBe(
+          'error: config.yml has no stages under deploy: restore it, or run ' +
+            'npx create-mcc-pipeline again\n',
+        );
+        expect(result.exitCode).toBe(1);
+      }
+      expect(snapshot(root)).toEqual(before);
+    }
+  });
+});
+
+describe('mcc add edits a file in place of the old one', () => {
+  it('keeps its mode and owner, and writes through a link to the file it names', async () => {
     const root = copy();
-    writeFileSync(join(root, 'config.yml'), '');
-    const result = await add(root, 'stage', 'db-backup');
-    expect(result.stderr).toBe(
-      'error: stage db-backup uses the prod stage unless --stage names another, ' +
-        'but config.yml has no prod stage: pass --stage\n',
-    );
-    expect(result.exitCode).toBe(2);
+    const prod = join(root, 'mcc', 'conf-prod.yml');
+    chmodSync(prod, 0o600);
+    if (process.getuid?.() === 0) chownSync(prod, 1234, 1234);
+    const elsewhere = join(tempDir('linked'), 'conf-dev.yml');
+    renameSync(join(root, 'mcc', 'conf-dev.yml'), elsewhere);
+    symlinkSync(elsewhere, join(root, 'mcc', 'conf-dev.yml'));
+
+    const result = await add(root, 'service', 'notes-worker');
+    expect(result.stderr).toBe('');
+    expect(statSync(prod).mode & 0o777).toBe(0o600);
+    if (process.getuid?.() === 0) expect(statSync(prod).uid).toBe(1234);
+    expect(lstatSync(join(root, 'mcc', 'conf-dev.yml')).isSymbolicLink()).toBe(true);
+    expect(read(root, 'mcc/conf-prod.yml')).toContain('SERVICES: [notes-api, notes-worker]');
+    expect(readFileSync(elsewhere, 'utf8')).toContain('SERVICES: [notes-api, notes-worker]');
+    const again = await add(root, 'service', 'notes-worker.service');
+    expect(again.stdout).toContain('is already there');
   });
 });
 
