@@ -122,7 +122,11 @@ describe('mcc add refuses, in one line, writing nothing', () => {
       const root = copy();
       writeFileSync(join(root, 'config.yml'), text);
       const before = snapshot(root);
-      for (const args of [['stage', 'db-backup'], ['service', 'w'], ['cron', 'health-check']]) {
+      for (const args of [
+        ['stage', 'db-backup'],
+        ['service', 'w'],
+        ['cron', 'health-check'],
+      ]) {
         const result = await add(root, ...args);
         expect(result.stderr).toBe(
           'error: config.yml has no stages under deploy: restore it, or run ' +
