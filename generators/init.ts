@@ -99,6 +99,8 @@ export function templateContext(input: InitInput) {
     /** Per stage: its own lists where it has them, the project's otherwise. */
     stageLists: (stage: Answers['stages'][number]) => ({
       domains: stage.domains ?? input.domains,
+      services: stage.services ?? input.services,
+      singleService: (stage.services ?? input.services).length === 1,
       cronJobs: stage.cronJobs ?? knownCronJobs(input),
     }),
     schema: input.schema?.sql.trimEnd() ?? null,

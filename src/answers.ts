@@ -42,6 +42,8 @@ export interface StageAnswers {
   dirGroup: string;
   /** This stage's domains, when they are not the project's `domains`. */
   domains?: string[];
+  /** This stage's services, when they are not the project's `services`. */
+  services?: string[];
   /** This stage's cron jobs, when they are not the project's `cron`. */
   cronJobs?: CronEntry[];
 }
@@ -114,6 +116,9 @@ const KEPT_STAGE_VALUES = [
   'dirGroup',
 ];
 
+/** The lists a stage may have of its own, from `mcc add … --stage`. */
+const OWN_LISTS = ['domains', 'services', 'cronJobs'];
+
 /**
  * A stage's own list when the project's list changes: the project's new items
  * (each as the stage had it, where it did), then the stage's extra ones.
@@ -131,7 +136,7 @@ function rebase<T>(
 }
 
 /**
- * What only the saved answers know (a stage's own domains and cron jobs, the
+ * What only the saved answers know (a stage's own domains, services and cron jobs, the
  * handler stages), since only `mcc add` gives them, carried into the answers
  * of a re-run, so that the re-run writes the confs and config.yml it left. A
  * stage's own list follows a change to the project's list and keeps its extras.
@@ -144,12 +149,14 @@ export function carryAddedDetails(
   given: ReadonlySet<string>,
 ): Answers {
   if (previous === null) return answers;
-  const sameDomains = isDeepStrictEqual(previous.domains, answers.domains);
   const sameCron = isDeepStrictEqual(previous.cron, answers.cron);
   const follow = (key: string, value: unknown): unknown => {
-    if (key === 'domains' && !sameDomains) {
-      const name = (domain: string) => domain;
-      return rebase(value as string[], previous.domains, answers.domains, name, name);
+    if (
+      (key === 'domains' || key === 'services') &&
+      !isDeepStrictEqual(previous[key], answers[key])
+    ) {
+      const name = (item: string) => item;
+      return rebase(value as string[], previous[key], answers[key], name, name);
     }
     if (key === 'cronJobs' && !sameCron) {
       const fresh = (name: string) => ({ name, schedule: CRON_JOBS[name]!.schedule });
@@ -165,7 +172,7 @@ export function carryAddedDetails(
     );
     // In the saved order, so that answers.yml is written back as it was.
     const own = Object.entries(before)
-      .filter(([key]) => key === 'domains' || key === 'cronJobs')
+      .filter(([key]) => OWN_LISTS.includes(key))
       .map(([key, value]) => [key, follow(key, value)]);
     return { ...stage, ...Object.fromEntries(kept), ...Object.fromEntries(own) };
   });

@@ -82,9 +82,8 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
   const raw = await ask(defaults, detected, prompter);
   checkApplies(flags, raw);
-  const given = Object.keys(raw).filter(
-    (key) => flags[key] !== undefined || raw[key] !== saved[key],
-  );
+  // A flag that repeats the saved answer changes nothing, also on stages with their own.
+  const given = Object.keys(raw).filter((key) => raw[key] !== saved[key]);
   const answers = carryAddedDetails(toAnswers(raw), previous, new Set(given));
   checkHandlers(answers);
   checkStageFolders(answers);

@@ -302,6 +302,21 @@ describe('mcc check', () => {
 });
 
 describe('create-mcc-pipeline after mcc add', () => {
+  it('run again with its first flags, finds nothing to change', async () => {
+    const root = copy();
+    const adds = [
+      ['stage', 'staging', '--remote-host', 'staging.example.com'],
+      ['service', 'notes-worker', '--stage', 'dev'],
+    ];
+    for (const args of adds) expect((await add(root, ...args)).stderr).toBe('');
+    const before = snapshot(root);
+    const rerun = await inProcess('create', [root, ...HOST]);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.stdout).not.toMatch(/^(created|updated)/m);
+    expect(snapshot(root)).toEqual(before);
+  });
+
   it('would write every file as it is', async () => {
     const root = await generate('--tenancy', 'multi', '--domains', 'a.example.com,b.example.com');
     const adds = [
@@ -310,6 +325,7 @@ describe('create-mcc-pipeline after mcc add', () => {
       ['domain', 'c.example.com', '--stage', 'prod'],
       ['domain', 'd.example.com'],
       ['service', 'notes-worker'],
+      ['service', 'notes-mailer', '--stage', 'dev'],
       ['migration', 'add tags'],
     ];
     for (const args of adds) {
@@ -317,6 +333,7 @@ describe('create-mcc-pipeline after mcc add', () => {
       expect(result.stderr).toBe('');
     }
     expect(parse(read(root, 'mcc/conf-dev.yml')).DOMAINS).not.toContain('c.example.com');
+    expect(parse(read(root, 'mcc/conf-prod.yml')).SERVICES).toEqual(['notes-api', 'notes-worker']);
 
     // What create-mcc-pipeline --yes does on a re-run, up to writing.
     const previous = readAnswers(root)!;
