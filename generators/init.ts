@@ -126,7 +126,8 @@ function actions(input: InitInput): RenderAction[] {
   if (context.database) {
     list.push(renderAction('mcc_db.py', `init/mcc_db.${context.database}.py.hbs`, context));
   }
-  if (context.database && !context.alembic) {
+  // Without a schema to adopt there is nothing to migrate yet: mcc add migration starts one.
+  if (context.database && !context.alembic && context.schema !== null) {
     list.push(
       renderAction(
         'mcc/migrations/0001_initial.sql',

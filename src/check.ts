@@ -12,7 +12,7 @@ import { nearest } from './nearest.js';
 import { CommandError, UsageError } from './errors.js';
 import * as v from './validate.js';
 import { parseYaml } from './yaml-read.js';
-import { readText } from './pipeline.js';
+import { readConf, readText } from './pipeline.js';
 import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
 export interface Problem {
@@ -86,7 +86,7 @@ const PARAMETER_KEYS: Schema = {
 };
 
 const CONF_KEYS: Schema = {
-  STAGE: { rule: text(v.stageName) },
+  STAGE: { required: true, rule: text(v.stageName) },
   REMOTE_USER: { required: true, rule: text(v.userName) },
   REMOTE_HOST: { required: true, rule: text(v.host) },
   REMOTE_BASE: { required: true, rule: text(v.remoteBase) },
@@ -136,8 +136,12 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 function unknownKey(key: string, known: string[]): string {
+  const upper = key.toUpperCase();
   const guess = nearest(key, known);
-  return guess ? `unknown key; did you mean ${guess}?` : `unknown key (known: ${known.join(', ')})`;
+  const longer = known.filter((name) => name.toUpperCase().startsWith(upper));
+  if (guess) return `unknown key; did you mean ${guess}?`;
+  if (longer.length > 0) return `unknown key; did you mean ${longer.join(' or ')}?`;
+  return `unknown key (known: ${known.join(', ')})`;
 }
 
 function checkMapping(
@@ -306,7 +310,7 @@ function checkConf(root: string, file: string, report: Report, uses: StageUse[])
   if (conf === undefined) return;
   const name = file.replace(/^mcc\//, '');
   const users = uses.filter((use) => use.conf === name);
-  if (users.length === 0) report.warn('', 'no stage of config.yml uses it');
+  if (users.length === 0 && uses.length > 0) report.warn('', 'no stage of config.yml uses it');
   for (const use of users.filter((u) => u.deploys)) {
     if (isMapping(conf) && typeof conf.STAGE === 'string' && conf.STAGE !== use.stage) {
       report.add(
@@ -462,6 +466,45 @@ async function checkBuildCopies(root: string, report: Report): Promise<void> {
   }
 }
 
+/** Two deployment stages in one folder on one server would take each other's releases. */
+function checkSeparateFolders(root: string, uses: StageUse[], reports: Report[]): void {
+  const seen = new Map<string, string>();
+  for (const conf of new Set(uses.filter((use) => use.deploys).map((use) => use.conf))) {
+    const report = reports.find((r) => r.file === `mcc/${conf}`);
+    let values: Record<string, unknown> | null = null;
+    try {
+      values = readConf(root, conf);
+    } catch {
+      continue; // its own report says why it cannot be read
+    }
+    if (!report || !isMapping(values)) continue;
+    const folder = `${String(values.REMOTE_HOST).toLowerCase()}:${String(values.REMOTE_BASE)}`;
+    const other = seen.get(folder);
+    if (other === undefined) seen.set(folder, conf);
+    else report.add('REMOTE_BASE', `the same folder on the same host as mcc/${other}`);
+  }
+}
+
+/** A migration the deploy would refuse: one with nothing but comments in it. */
+function checkMigrations(root: string): Report[] {
+  const folder = join(root, 'mcc', 'migrations');
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) return [];
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()
+    .flatMap((name) => {
+      const sql = readText(root, `mcc/migrations/${name}`) ?? '';
+      const code = sql
+        .replace(/--[^\n]*/g, '')
+        .replace(/\/\*[^]*?\*\//g, '')
+        .replace(/[\s;]/g, '');
+      if (code !== '') return [];
+      const report = new Report(`mcc/migrations/${name}`);
+      report.add('', 'holds no SQL yet: write it, or remove the file before the next deploy');
+      return [report];
+    });
+}
+
 export async function checkPipeline(root: string): Promise<Problem[]> {
   if (!existsSync(join(root, 'config.yml'))) {
     throw new CommandError(`no config.yml in ${root}: run npx create-mcc-pipeline there first`);
@@ -479,9 +522,11 @@ export async function checkPipeline(root: string): Promise<Problem[]> {
     checkConf(root, `mcc/${name}`, report, uses);
     return report;
   });
+  checkSeparateFolders(root, uses, confs);
+  const migrations = checkMigrations(root);
   const build = new Report('mcc_build.py');
   await checkBuildCopies(root, build);
-  return [config, ...confs, build].flatMap((report) => report.problems);
+  return [config, ...confs, ...migrations, build].flatMap((report) => report.problems);
 }
 
 export function formatProblem({ file, key, message, warning }: Problem): string {

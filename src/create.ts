@@ -110,6 +110,10 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const rehearse = `npx -p create-mcc-pipeline mcc try --stage ${stage?.name}`;
   process.stdout.write(
     `\nNext:\n` +
+      (input.schema === null && answers.database !== 'none' && answers.migrations === 'sql'
+        ? `  ${pc.bold('npx -p create-mcc-pipeline mcc add migration initial')}   ` +
+          'write the first migration\n'
+        : '') +
       `  ${pc.bold(rehearse)}   rehearse a deploy in a local sandbox\n` +
       `  ${pc.bold('git add .gitignore mcc_*.py config.yml mcc/')}   commit the pipeline\n` +
       (detected.hasUvLock ? '' : `  ${pc.bold('uv lock')}   the deploy needs a uv.lock\n`),

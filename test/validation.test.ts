@@ -334,6 +334,26 @@ const CHECK_CASES: [string, Edit, string[]][] = [
     ['mcc/conf-prod.yml: SERVICES:', '"notes-api" is listed twice'],
   ],
   [
+    'a conf without its STAGE',
+    replaceIn('mcc/conf-dev.yml', /^STAGE: .*\n/m, ''),
+    ['mcc/conf-dev.yml: STAGE: missing'],
+  ],
+  [
+    'two stages deploying into one folder on one server',
+    replaceIn('mcc/conf-dev.yml', /REMOTE_BASE: .*/, 'REMOTE_BASE: /srv/notes-api-prod'),
+    ['mcc/conf-dev.yml: REMOTE_BASE: the same folder on the same host as mcc/conf-prod.yml'],
+  ],
+  [
+    'the start of a known key',
+    replaceIn('mcc/conf-prod.yml', 'CRON_JOBS:', 'CRON:'),
+    ['mcc/conf-prod.yml: CRON: unknown key; did you mean CRON_JOBS or CRONTAB_FILE?'],
+  ],
+  [
+    'a migration with nothing but comments in it',
+    (path) => writeFileSync(path('mcc/migrations/0002_tags.sql'), '-- to do\n/* later */\n'),
+    ['mcc/migrations/0002_tags.sql: holds no SQL yet'],
+  ],
+  [
     'a build that does not copy a module the deploy imports',
     replaceIn('mcc_build.py', /\n {4}"mcc_common\.py",/, ''),
     ['mcc_build.py: DEPLOY_FILES: mcc_common.py is not copied'],
