@@ -71,8 +71,15 @@ export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags):
   for (const path of new Set(targets.map(confPath))) {
     const text = edits.text(path);
     const jobs = (((readYamlData(path, text) ?? {}) as Record<string, unknown>).CRON_JOBS ??
-      []) as { name?: string }[];
-    if (jobs.some((job) => job?.name === name)) {
+      []) as { name?: string; schedule?: unknown }[];
+    const job = jobs.find((entry) => entry?.name === name);
+    if (job && flags.schedule !== undefined && String(job.schedule).trim() !== when) {
+      throw new UsageError(
+        `--schedule ${JSON.stringify(flags.schedule)}: ${path} runs ${name} at ` +
+          `${JSON.stringify(job.schedule)} already; change it there`,
+      );
+    }
+    if (job) {
       plan.already.push(`${path}: ${name}`);
       continue;
     }

@@ -12,10 +12,10 @@ export const addMigrationGenerator = addGenerator('add-migration', 'Add a migrat
 export const MIGRATIONS = 'mcc/migrations';
 
 export function migrationSlug(name: string): string {
-  if (!/^[A-Za-z0-9 _-]+$/.test(name)) {
+  if (!/^[A-Za-z][A-Za-z0-9 _-]*$/.test(name)) {
     throw new UsageError(
-      `migration ${JSON.stringify(name)}: expected letters, digits, spaces, _ and - only, ` +
-        'e.g. add_note_tags',
+      `migration ${JSON.stringify(name)}: expected a name starting with a letter, of ASCII ` +
+        'letters, digits, spaces, _ and - only, e.g. add_note_tags',
     );
   }
   const slug = name

@@ -162,6 +162,15 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
       `--source ${JSON.stringify(source.name)}: it is the stage it would copy into`,
     );
   }
+  const hosts = [source, target].map((stage) => readConf(pipeline.root, stage.conf)?.REMOTE_HOST);
+  if (pipeline.database === 'sqlite' && String(hosts[0]) !== String(hosts[1])) {
+    // The handler runs on the target's server and reads the source's files there.
+    throw new UsageError(
+      `stage ${name}: ${source.name} deploys to ${hosts[0]} and ${target.name} to ` +
+        `${hosts[1]}; a SQLite clone reads ${source.name}'s files on ${target.name}'s server, ` +
+        'so both must be on one',
+    );
+  }
   return {
     target,
     parameters: { handler: name, source_conf: source.conf, conf: target.conf },

@@ -3,12 +3,13 @@
  * as one unit, and say what the next deploy will do with it. An add writes new
  * files and adds entries to YAML data; it never rewrites what is there.
  */
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pc from 'picocolors';
 
 import { applyPlan } from './apply.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
-import { CommandError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
 import { loadPipeline, readText, type Pipeline } from './pipeline.js';
 
@@ -45,6 +46,9 @@ export async function runAdd(
   options: AddOptions,
 ): Promise<void> {
   const root = resolve(directory);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
+  }
   const plan = await decide(loadPipeline(root));
   for (const part of plan.already) {
     process.stdout.write(`${pc.dim('exists   ')} ${part}\n`);

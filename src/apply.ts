@@ -47,13 +47,15 @@ const DRY_RUN_LABELS: Record<Outcome, string> = {
   conflict: 'differs, kept without --force',
 };
 
+const LABEL_WIDTH = Math.max(...Object.values(DRY_RUN_LABELS).map((label) => label.length));
+
 function reportDryRun(comparisons: Comparison[], force: boolean): void {
   for (const c of comparisons) {
     if (c.outcome !== 'unchanged') process.stdout.write(unifiedDiff(c));
   }
   for (const { file, outcome } of comparisons) {
     const label = DRY_RUN_LABELS[outcome === 'conflict' && force ? 'updated' : outcome];
-    process.stdout.write(`${label.padEnd(13)} ${file.path}\n`);
+    process.stdout.write(`${label.padEnd(LABEL_WIDTH)} ${file.path}\n`);
   }
 }
 

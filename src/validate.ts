@@ -98,7 +98,7 @@ export const relativeFolder: Validator = (value) =>
 export const urlPath: Validator = (value) =>
   /^\/[A-Za-z0-9._~\/-]*$/.test(value)
     ? undefined
-    : 'a URL path starting with / (e.g. /api/health)';
+    : 'a URL path: / then letters, digits and . _ ~ - / only (e.g. /api/health)';
 
 export const moduleAttribute: Validator = (value) =>
   /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(value) ? undefined : 'module:attribute, e.g. app.main:app';

@@ -64,7 +64,8 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     [['stage', 'db-backup', '--remote-host', 'x.example.com'], /--remote-host "x.example.com"/],
     [['stage', 'qa', '--stage', 'prod'], /--stage "prod": applies to a handler stage/],
     [['stage', 'qa', '--source', 'prod'], /--source "prod": applies to a handler stage/],
-    [['migration', 'ünï'], /migration "ünï": expected letters, digits, spaces, _ and -/],
+    [['migration', 'ünï'], /migration "ünï": expected a name starting with a letter, of ASCII/],
+    [['cron', 'backup', '--schedule', '5 * * * *'], /--schedule "5 \* \* \* \*": mcc\/conf-/],
     [['migration', '../../etc/passwd'], /migration "..\/..\/etc\/passwd"/],
     [['migration', 'a;drop'], /migration "a;drop"/],
     [['cron', 'cleanup', '--stage', 'prod,prod'], /--stage "prod,prod": "prod" is listed twice/],
@@ -87,6 +88,32 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/^error: [^\n]*\n$/);
     expect(result.exitCode).toBe(2);
+    expect(snapshot(repo)).toEqual(before);
+  });
+
+  it('refuses a SQLite clone between two servers', async () => {
+    const root = exampleCopy();
+    const flags = ['--yes', '--remote-host', '{stage}.example.com'];
+    expect((await inProcess('create', [root, ...flags])).exitCode).toBe(0);
+    const before = snapshot(root);
+    const result = await add(root, 'stage', 'clone-prod-to-dev');
+    expect(result.stderr).toBe(
+      'error: stage clone-prod-to-dev: prod deploys to prod.example.com and dev to ' +
+        "dev.example.com; a SQLite clone reads prod's files on dev's server, so both must " +
+        'be on one\n',
+    );
+    expect(result.exitCode).toBe(2);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  it('refuses a name that only looks like a flag, and a folder that is not there', async () => {
+    const before = snapshot(repo);
+    const dashed = await inProcess('mcc', ['add', 'migration', '-C', repo, '--yes', '--', '--yes']);
+    expect(dashed.stderr).toMatch(/^error: migration "--yes": expected a name starting with/);
+    expect(dashed.exitCode).toBe(2);
+    const nowhere = await inProcess('mcc', ['add', 'cron', 'backup', '-C', '/nonexistent']);
+    expect(nowhere.stderr).toBe('error: -C "/nonexistent": expected a folder\n');
+    expect(nowhere.exitCode).toBe(2);
     expect(snapshot(repo)).toEqual(before);
   });
 
