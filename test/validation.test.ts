@@ -77,6 +77,11 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--frontend-folder', 'web'], 'web'),
   bad([...HOST, '--services', 'worker@.service'], 'worker@.service'),
+  bad(
+    [...HOST, '--stages', 'prod', '--stages', 'dev'],
+    'dev',
+    "'dev' is invalid. --stages is given twice",
+  ),
   bad([...HOST, '--services', 'api,api.service'], 'api,api.service'),
   bad([...HOST, '--keep-builds', '99999999999999999999'], '99999999999999999999'),
   bad([...HOST, '--remote-base', '/srv/notes'], '/srv/notes'),

@@ -2,7 +2,12 @@
 import { Command } from 'commander';
 
 import { exitWith } from '../errors.js';
-import { exitQuietlyOnClosedOutput, ONE_LINE_ERRORS, usageExit } from './exit.js';
+import {
+  exitQuietlyOnClosedOutput,
+  ONE_LINE_ERRORS,
+  refuseRepeatedFlags,
+  usageExit,
+} from './exit.js';
 import { version } from '../version.js';
 import { QUESTIONS, flagOf } from '../questions.js';
 
@@ -28,9 +33,16 @@ export function createProgram(): Command {
         '      --domains a.example.com,b.example.com --services api,worker --cron backup\n',
     );
   for (const question of QUESTIONS) {
-    const choices = question.choices ? ` (${Object.keys(question.choices).join('|')})` : '';
+    const names = Object.keys(question.choices ?? {});
+    const choices =
+      names.length === 0
+        ? ''
+        : question.list
+          ? ` (a comma list of ${names.join(', ')}, or none)`
+          : ` (${names.join('|')})`;
     program.option(`${flagOf(question.key)} <value>`, `${question.message}${choices}`);
   }
+  refuseRepeatedFlags(program);
   return program.action(async (directory: string, options: Record<string, string | boolean>) => {
     const { yes, dryRun, force, ...rest } = options;
     const flags = Object.fromEntries(

@@ -1,4 +1,5 @@
 /** How both command lines leave on commander's own outcomes. */
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** commander adds its "Did you mean" on a second line; a mistake gets one line. */
 export const ONE_LINE_ERRORS = {
@@ -25,4 +26,19 @@ export function exitQuietlyOnClosedOutput(): void {
       throw error;
     });
   }
+}
+
+/** A value flag given twice is refused: commander would keep the last one without a word. */
+export function refuseRepeatedFlags(command: Command): Command {
+  for (const option of command.options) {
+    if (!option.required && !option.optional) continue;
+    let seen = false;
+    option.argParser((value: string) => {
+      if (seen) throw new InvalidArgumentError(`${option.long} is given twice; give it once`);
+      seen = true;
+      return value;
+    });
+  }
+  command.commands.forEach(refuseRepeatedFlags);
+  return command;
 }

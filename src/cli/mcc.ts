@@ -4,7 +4,12 @@ import { Command } from 'commander';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
-import { exitQuietlyOnClosedOutput, ONE_LINE_ERRORS, usageExit } from './exit.js';
+import {
+  exitQuietlyOnClosedOutput,
+  ONE_LINE_ERRORS,
+  refuseRepeatedFlags,
+  usageExit,
+} from './exit.js';
 
 export function mccProgram(): Command {
   const program = new Command('mcc')
@@ -74,7 +79,7 @@ export function mccProgram(): Command {
       await supervise(action, state, service);
     });
 
-  return program;
+  return refuseRepeatedFlags(program);
 }
 
 type AddAction = 'addStage' | 'addCron' | 'addMigration' | 'addService' | 'addDomain';
