@@ -1,11 +1,11 @@
 /**
  * create-mcc-pipeline: ask, decide, render, write, print the next steps.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pc from './colours.js';
 
-import { initGenerator, type InitInput } from '../generators/init.js';
+import { cronModule, initGenerator, type InitInput } from '../generators/init.js';
 import {
   carryAddedDetails,
   type Answers,
@@ -67,6 +67,20 @@ function checkRepository(root: string, answers: Answers): void {
   }
 }
 
+/** Cron scripts in the repository that no stage's cron jobs name. */
+function unusedCronScripts(root: string, answers: Answers): string[] {
+  const jobs = [
+    ...answers.cron,
+    ...answers.stages.flatMap((s) => (s.cronJobs ?? []).map((j) => j.name)),
+  ];
+  const used = new Set(jobs.map((name) => `${cronModule(name)}.py`));
+  const folder = join(root, 'mcc', 'cron');
+  if (!isFolder(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.py') && !used.has(name))
+    .map((name) => `mcc/cron/${name}`);
+}
+
 export async function create(directory: string, flags: Raw, options: CreateOptions): Promise<void> {
   const root = resolve(directory);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
@@ -98,6 +112,9 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
 
   const files = await planFiles('init', initGenerator, input);
   const written = await applyPlan(root, files, { ...options, interactive });
+  for (const script of unusedCronScripts(root, answers)) {
+    process.stdout.write(`note: no stage runs ${script} any more; remove it if it is not needed\n`);
+  }
   if (options.dryRun || !written) return;
 
   if (input.schema && files.some((file) => file.path === 'mcc/migrations/0001_initial.sql')) {

@@ -36,6 +36,18 @@ describe('re-running create-mcc-pipeline', () => {
     expect(snapshot(repo)).toEqual(generated);
   });
 
+  it('says which cron script no stage runs after a re-run drops its job', async () => {
+    const root = exampleCopy();
+    expect((await inProcess('create', [root, ...FLAGS, '--cron', 'backup,cleanup'])).exitCode).toBe(
+      0,
+    );
+    const dropped = await inProcess('create', [root, ...FLAGS, '--cron', 'backup', '--force']);
+    expect(dropped.stdout).toContain(
+      'note: no stage runs mcc/cron/cleanup.py any more; remove it if it is not needed',
+    );
+    expect(existsSync(join(root, 'mcc', 'cron', 'cleanup.py'))).toBe(true);
+  });
+
   it('leaves an edited file alone without --force, shows it with --dry-run, then overwrites', async () => {
     const path = join(repo, 'mcc_deploy.py');
     const edited = readFileSync(path, 'utf8').replace('def main(', '# my change\ndef main(');
