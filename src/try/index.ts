@@ -265,7 +265,6 @@ export function pointConfAtSandbox(
     '{service}',
   ]);
   document.set('SMOKE_URLS', [`${local}/`, `${local}${answers.healthPath}`]);
-  document.set('SMOKE_TIMEOUT', 60);
   document.set('CRONTAB_FILE', join(state, 'crontab'));
   if (envFile) document.set('ENV_FILE', envFile);
   writeFileSync(path, document.toString());
