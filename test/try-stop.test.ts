@@ -117,7 +117,7 @@ describe('mcc try stops what it started', () => {
     expect(appProcesses(sandbox)).toEqual([]);
   });
 
-  it('when the deploy fails, also with --keep-running, and keeps the conf SMOKE_TIMEOUT', async () => {
+  it('when the deploy fails, even with --keep-running; the conf keeps SMOKE_TIMEOUT', async () => {
     const repo = await generatedExample();
     const sandbox = tempDir('failed');
     const first = await cli('mcc', ['try', '--stage', 'dev', '--sandbox', sandbox], repo);
@@ -141,7 +141,7 @@ describe('mcc try stops what it started', () => {
     expect(appProcesses(sandbox)).toEqual([]);
   });
 
-  it('mcc stop stops every app of the sandbox, also one of a service the conf dropped', async () => {
+  it('mcc stop stops every app of the sandbox, also of a service the conf dropped', async () => {
     const repo = await generatedExample(['--services', 'notes-api,notes-worker']);
     const sandbox = tempDir('stop');
     const keep = ['try', '--stage', 'dev', '--sandbox', sandbox, '--keep-running'];
