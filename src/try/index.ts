@@ -5,6 +5,8 @@
  * mcc_deploy.py from there.
  */
 import {
+  accessSync,
+  constants,
   cpSync,
   existsSync,
   mkdirSync,
@@ -20,8 +22,7 @@ import {
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { execa } from 'execa';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import pc from '../colours.js';
 import { parse, parseDocument } from 'yaml';
 
@@ -30,6 +31,7 @@ import { CommandError, UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { READ_OPTIONS, readYamlData } from '../yaml-read.js';
 import * as v from '../validate.js';
+import { Signals } from './signals.js';
 import {
   alive,
   runningPid,
@@ -52,6 +54,9 @@ export interface TryOptions {
 
 /** The sandbox's env file, in its state folder. */
 const ENV_FILE = 'env';
+
+/** libpq variables that name a server or database without DATABASE_URL. */
+const LIBPQ_CONNECTION = ['PGHOST', 'PGDATABASE', 'PGSERVICE'];
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -136,29 +141,83 @@ function pointSourceAtSandbox(path: string, base: string): void {
   writeFileSync(path, document.toString());
 }
 
-/** The sandbox must be outside the repository, and empty or an earlier sandbox. */
+/** The nearest folder of path, or path itself, that exists. */
+function nearestExisting(path: string): string {
+  let existing = path;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  return existing;
+}
+
+/**
+ * The sandbox must be outside the repository, and empty or an earlier sandbox;
+ * checked before anything is created, so a bad one leaves no folder behind.
+ */
 function checkSandbox(root: string, sandbox: string): void {
   const quoted = `--sandbox ${JSON.stringify(sandbox)}`;
-  const path = existsSync(sandbox) ? realpathSync(sandbox) : resolve(sandbox);
-  const inside = relative(realpathSync(root), path);
+  const path = resolve(sandbox);
+  const existing = nearestExisting(path);
+  if (!statSync(existing).isDirectory()) {
+    throw new UsageError(`${quoted}: ${existing} is a file, expected a folder`);
+  }
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new UsageError(`${quoted}: ${existing} is not writable`);
+  }
+  const inside = relative(
+    realpathSync(root),
+    join(realpathSync(existing), relative(existing, path)),
+  );
   if (inside !== '..' && !inside.startsWith('../') && !isAbsolute(inside)) {
     throw new UsageError(`${quoted}: expected a folder outside the repository`);
   }
-  if (!existsSync(path)) return;
-  if (!statSync(path).isDirectory()) throw new UsageError(`${quoted}: expected a folder`);
+  if (existing !== path) return;
   if (readdirSync(path).length > 0 && !existsSync(join(path, STATE_FOLDER))) {
     throw new UsageError(`${quoted}: expected an empty folder or an earlier sandbox of mcc try`);
   }
 }
 
-/** A service beyond the first runs `python -m <backend>.<last word of its name>`. */
+/** The sandbox folder and its state folder, made only once every check passed. */
+function createSandbox(sandbox: string | undefined): string {
+  const base = sandbox ? resolve(sandbox) : mkdtempSync(join(tmpdir(), 'mcc-sandbox-'));
+  try {
+    mkdirSync(join(base, 'logs'), { recursive: true });
+    mkdirSync(join(base, STATE_FOLDER), { recursive: true });
+  } catch (error) {
+    throw new CommandError(`cannot create the sandbox ${base}: ${(error as Error).message}`);
+  }
+  return base;
+}
+
+/**
+ * The module `python -m` runs for each service beyond the first: the last word
+ * of its name, found in a back-end folder.
+ */
+function workerModules(root: string, answers: Answers): Record<string, string> {
+  const modules: Record<string, string> = {};
+  for (const service of answers.services.slice(1)) {
+    const word = service
+      .split(/[-_.@]/)
+      .filter(Boolean)
+      .pop()!;
+    const folder = answers.backend.find((f) => existsSync(join(root, f, `${word}.py`)));
+    if (!folder) {
+      throw new CommandError(
+        `mcc try cannot start service ${service}: no ${word}.py in ${answers.backend.join(' or ')}`,
+      );
+    }
+    modules[service] = `${folder.replace(/^src\//, '').replace(/\//g, '.')}.${word}`;
+  }
+  return modules;
+}
+
 function serviceSpecs(
-  root: string,
   answers: Answers,
+  modules: Record<string, string>,
   base: string,
   port: number,
 ): Record<string, ServiceSpec> {
-  const [api, ...others] = answers.services;
+  const api = answers.services[0]!;
   const logs = join(base, 'logs');
   const env: Record<string, string> = { MCC_REMOTE_BASE: base };
   if (answers.database === 'sqlite' && answers.tenancy === 'single') {
@@ -166,7 +225,7 @@ function serviceSpecs(
   }
   const python = '.venv/bin/python';
   const specs: Record<string, ServiceSpec> = {
-    [api!]: {
+    [api]: {
       command: [
         python,
         '-m',
@@ -181,18 +240,7 @@ function serviceSpecs(
       log: join(logs, `${api}.log`),
     },
   };
-  for (const service of others) {
-    const word = service
-      .split(/[-_.@]/)
-      .filter(Boolean)
-      .pop()!;
-    const folder = answers.backend.find((f) => existsSync(join(root, f, `${word}.py`)));
-    if (!folder) {
-      throw new CommandError(
-        `mcc try cannot start service ${service}: no ${word}.py in ${answers.backend.join(' or ')}`,
-      );
-    }
-    const module = `${folder.replace(/^src\//, '').replace(/\//g, '.')}.${word}`;
+  for (const [service, module] of Object.entries(modules)) {
     specs[service] = {
       command: [python, '-m', module],
       env: { ...env, WORKER_HEARTBEAT: join(logs, `${service}.heartbeat`) },
@@ -230,10 +278,30 @@ function writeEnvFile(state: string, answers: Answers, stage: string): string | 
   const path = join(state, ENV_FILE);
   const url = process.env.DATABASE_URL;
   if (!url) return existsSync(path) ? path : null;
-  if (/[\r\n]/.test(url)) throw new UsageError('DATABASE_URL must be one line');
   const sandboxUrl = sandboxDatabaseUrl(url, stage, answers.project);
   writeFileSync(path, `DATABASE_URL=${sandboxUrl}\n`, { mode: 0o600 });
   return path;
+}
+
+/**
+ * A PostgreSQL project's deploy needs a connection; without one it would fail
+ * a minute later, deep in the deploy, as libpq's default role. Refused before
+ * the build instead.
+ */
+function checkConnection(answers: Answers, sandbox: string | undefined): void {
+  if (answers.database !== 'postgres') return;
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    if (/[\r\n]/.test(url)) throw new UsageError('DATABASE_URL must be one line');
+    sandboxDatabaseUrl(url, 'dev', answers.project);
+    return;
+  }
+  if (LIBPQ_CONNECTION.some((name) => process.env[name])) return;
+  if (sandbox !== undefined && existsSync(join(resolve(sandbox), STATE_FOLDER, ENV_FILE))) return;
+  throw new UsageError(
+    'DATABASE_URL is not set: a PostgreSQL project needs it, e.g. ' +
+      `DATABASE_URL=postgresql://USER:PASSWORD@127.0.0.1 mcc try --stage dev`,
+  );
 }
 
 function confStage(path: string, fallback: string): string {
@@ -265,7 +333,6 @@ export function pointConfAtSandbox(
     '{service}',
   ]);
   document.set('SMOKE_URLS', [`${local}/`, `${local}${answers.healthPath}`]);
-  document.set('SMOKE_TIMEOUT', 60);
   document.set('CRONTAB_FILE', join(state, 'crontab'));
   if (envFile) document.set('ENV_FILE', envFile);
   writeFileSync(path, document.toString());
@@ -296,7 +363,17 @@ function layout(base: string): string {
   return lines.join('\n');
 }
 
-export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
+/** What a try works with, worked out before anything is created or built. */
+interface Plan {
+  answers: Answers;
+  parameters: Record<string, unknown>;
+  conf: string;
+  port: number;
+  modules: Record<string, string>;
+}
+
+/** Every check that can be made before the sandbox exists. */
+async function plan(root: string, options: TryOptions): Promise<Plan> {
   v.check('--stage', options.stage, v.stageName);
   if (options.port !== undefined) v.check('--port', options.port, v.port);
   if (options.sandbox !== undefined) checkSandbox(root, options.sandbox);
@@ -330,84 +407,118 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
         'expected a sandbox mcc try deployed the source stage into',
     );
   }
+  if (options.skipBuild && !existsSync(join(root, 'output', 'mcc_deploy.py'))) {
+    throw new CommandError(
+      `--skip-build: ${join(root, 'output')} holds no mcc_deploy.py; run without --skip-build`,
+    );
+  }
+  checkConnection(answers, options.sandbox);
+  const modules = workerModules(root, answers);
+  return { answers, parameters, conf, port: await sandboxPort(options), modules };
+}
 
-  const base = options.sandbox
-    ? resolve(options.sandbox)
-    : mkdtempSync(join(tmpdir(), 'mcc-sandbox-'));
-  const state = join(base, STATE_FOLDER);
-  mkdirSync(join(base, 'logs'), { recursive: true });
-  mkdirSync(state, { recursive: true });
-  holdSandbox(state, base);
-  const previous = existsSync(join(state, 'state.json'))
-    ? (JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as SupervisorState)
-    : null;
+/** --port, else the port of the sandbox's earlier try, else a free one. */
+async function sandboxPort(options: TryOptions): Promise<number> {
+  const state = options.sandbox === undefined ? null : join(resolve(options.sandbox), STATE_FOLDER);
+  const previous =
+    state !== null && existsSync(join(state, 'state.json'))
+      ? (JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as SupervisorState)
+      : null;
   const port = Number(options.port ?? previous?.port ?? (await freePort()));
-  const ours = previous !== null && runningPid(state, Object.keys(previous.services)[0]!) !== null;
+  const ours =
+    state !== null &&
+    previous !== null &&
+    runningPid(state, Object.keys(previous.services)[0]!) !== null;
   if (!ours && (await portTaken(port))) {
     throw new UsageError(
       `--port ${JSON.stringify(String(port))}: another program listens on 127.0.0.1:${port}; ` +
         'pick a free port, or leave --port out',
     );
   }
-  const supervisor: SupervisorState = {
-    base,
-    port,
-    services: serviceSpecs(root, answers, base, port),
-  };
+  return port;
+}
 
-  if (!options.skipBuild) {
-    process.stdout.write(pc.bold('== build: uv run mcc_build.py --link-mode=copy\n'));
-    const build = await execa('uv', ['run', 'mcc_build.py', '--link-mode=copy'], {
-      cwd: root,
-      stdio: 'inherit',
-      reject: false,
-    });
-    if (build.exitCode !== 0) {
-      process.stderr.write(
-        `error: the build failed (exit code ${build.exitCode}); nothing was deployed\n`,
-      );
-      return 1;
-    }
-  }
-  if (!existsSync(join(root, 'output', 'mcc_deploy.py'))) {
-    throw new CommandError('output/ holds no mcc_deploy.py: run without --skip-build');
-  }
+/**
+ * Build, deploy into the sandbox, smoke-test. Whatever ends the try (a failure,
+ * an error, a signal), the apps it started are stopped, unless it passed and
+ * --keep-running asks to leave them up.
+ */
+export async function tryDeploy(root: string, options: TryOptions): Promise<number> {
+  const planned = await plan(root, options);
 
-  const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
-  const interrupted = (signal: NodeJS.Signals) => {
-    rmSync(upload, { recursive: true, force: true });
-    process.stderr.write(
-      `mcc try: stopped by ${signal}; the sandbox ${base} keeps what was done\n`,
+  const base = createSandbox(options.sandbox);
+  const state = join(base, STATE_FOLDER);
+  holdSandbox(state, base);
+  const signals = new Signals(base);
+  let passed = false;
+  try {
+    if (!options.skipBuild) await build(root, base, signals);
+    passed = await deploy(root, options, planned, base, signals);
+    return passed ? 0 : 1;
+  } catch (error) {
+    throw naming(error, base);
+  } finally {
+    if (!(options.keepRunning && passed)) await stopAll(state);
+    signals.dispose();
+  }
+}
+
+async function build(root: string, base: string, signals: Signals): Promise<void> {
+  process.stdout.write(pc.bold('== build: uv run mcc_build.py --link-mode=copy\n'));
+  const code = await signals.run(
+    'uv',
+    ['run', 'mcc_build.py', '--link-mode=copy'],
+    { cwd: root },
+    'group',
+  );
+  if (code !== 0) {
+    throw new CommandError(
+      `the build failed (exit code ${code}); nothing was deployed into the sandbox ${base}`,
     );
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
+  }
+}
+
+/** The deploy from a copy of output/, as uploaded; true when it and the smoke test passed. */
+async function deploy(
+  root: string,
+  options: TryOptions,
+  planned: Plan,
+  base: string,
+  signals: Signals,
+): Promise<boolean> {
+  const { answers, parameters, port } = planned;
+  const state = join(base, STATE_FOLDER);
+  const upload = mkdtempSync(join(tmpdir(), 'mcc-upload-'));
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
-    const confFile = join(upload, 'mcc', conf);
+    const confFile = join(upload, 'mcc', planned.conf);
     const envFile = writeEnvFile(state, answers, confStage(confFile, options.stage));
     pointConfAtSandbox(confFile, base, state, answers, port, envFile);
     if (options.sourceSandbox !== undefined) {
       const source = join(upload, 'mcc', String(parameters.source_conf));
       pointSourceAtSandbox(source, resolve(options.sourceSandbox));
     }
-    writeState(state, supervisor);
+    const services = serviceSpecs(answers, planned.modules, base, port);
+    writeState(state, { base, port, services });
 
     process.stdout.write(
       pc.bold(`== deploy: uv run mcc_deploy.py --stage ${options.stage}  (sandbox ${base})\n`),
     );
     // With an env file the deploy must find its connection there, as on a server.
     const { DATABASE_URL: _url, ...withoutUrl } = process.env;
-    const deploy = await execa('uv', ['run', 'mcc_deploy.py', '--stage', options.stage], {
-      cwd: upload,
-      env: envFile ? withoutUrl : process.env,
-      extendEnv: false,
-      stdio: 'inherit',
-      reject: false,
-    });
+    const code = await signals.run(
+      'uv',
+      ['run', 'mcc_deploy.py', '--stage', options.stage],
+      {
+        cwd: upload,
+        env: envFile ? withoutUrl : process.env,
+        extendEnv: false,
+      },
+      'uv',
+    );
 
     process.stdout.write(pc.bold(`== sandbox ${base}\n`) + layout(base) + '\n');
-    const running = Object.keys(supervisor.services).filter((s) => runningPid(state, s) !== null);
+    const running = Object.keys(services).filter((s) => runningPid(state, s) !== null);
     if (running.length > 0) {
       const smoke = await probe(`http://127.0.0.1:${port}${answers.healthPath}`);
       process.stdout.write(pc.bold('== smoke ') + smoke + '\n');
@@ -418,22 +529,30 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
         pc.bold('== smoke ') + 'skipped: no service is running in the sandbox\n',
       );
     }
+    signals.check();
 
-    if (options.keepRunning) {
+    const ok = code === 0;
+    if (ok && options.keepRunning) {
       process.stdout.write(
         `   still running on port ${port}; stop with: mcc stop --sandbox ${base}\n`,
       );
-    } else {
-      await stopAll(state);
     }
-    const ok = deploy.exitCode === 0;
     process.stdout.write(
       ok
         ? pc.green('try passed\n')
-        : pc.red(`try failed: the deploy exited with ${deploy.exitCode}\n`),
+        : pc.red(`try failed: the deploy exited with ${code}; see the sandbox ${base}\n`),
     );
-    return ok ? 0 : 1;
+    return ok;
   } finally {
     rmSync(upload, { recursive: true, force: true });
   }
+}
+
+/** An error after the sandbox exists says where it is: a temporary one is kept to inspect. */
+function naming(error: unknown, base: string): unknown {
+  const known = error instanceof CommandError || error instanceof UsageError;
+  if (!known && !(error as NodeJS.ErrnoException)?.code) return error;
+  const message = (error as Error).message;
+  if (message.includes(base)) return error;
+  return new CommandError(`${message}; the sandbox ${base} keeps what was done`);
 }

@@ -4,7 +4,16 @@
  * virtual environment, as a unit would. State lives in <sandbox>/.mcc-try/.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -55,15 +64,88 @@ export function runningPid(stateDir: string, service: string): number | null {
   return pid > 0 && alive(pid) ? pid : null;
 }
 
-/** Stop a service; returns the pid it had, or null when it was not running. */
-async function stop(stateDir: string, service: string): Promise<number | null> {
-  const pid = runningPid(stateDir, service);
-  rmSync(pidFile(stateDir, service), { force: true });
-  if (pid === null) return null;
-  process.kill(-pid, 'SIGTERM');
-  for (let waited = 0; alive(pid) && waited < 10_000; waited += 50) await sleep(50);
-  if (alive(pid)) process.kill(-pid, 'SIGKILL');
-  return pid;
+/**
+ * Every process the supervisor started, one file each in processes/, so that a
+ * stop reaches all of them: also one a pid file no longer names (a service the
+ * conf dropped since, a restart cut short).
+ */
+const PROCESSES = 'processes';
+
+interface Started {
+  service: string;
+  pid: number;
+  base: string;
+}
+
+function record(stateDir: string, started: Started): void {
+  mkdirSync(join(stateDir, PROCESSES), { recursive: true });
+  writeFileSync(join(stateDir, PROCESSES, `${started.pid}.json`), JSON.stringify(started));
+}
+
+function startedProcesses(stateDir: string): Started[] {
+  const folder = join(stateDir, PROCESSES);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => JSON.parse(readFileSync(join(folder, name), 'utf8')) as Started);
+}
+
+/** Whether a recorded process still runs, and is still ours: a pid can be reused. */
+function stillOurs(started: Started): boolean {
+  if (!alive(started.pid)) return false;
+  if (!existsSync('/proc/self/environ')) return true;
+  try {
+    const environ = readFileSync(`/proc/${started.pid}/environ`, 'utf8').split('\0');
+    return environ.includes(`MCC_REMOTE_BASE=${started.base}`);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM to each process group, SIGKILL to those still there after 10 s. */
+async function terminate(pids: number[]): Promise<void> {
+  const signal = (pid: number, name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  for (const pid of pids) signal(pid, 'SIGTERM');
+  for (let waited = 0; pids.some(alive) && waited < 10_000; waited += 50) await sleep(50);
+  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+}
+
+/**
+ * Stop every process of the services named (all when none is), whether a pid
+ * file or only the record of its start knows it; returns their pids by service.
+ */
+async function stopServices(
+  stateDir: string,
+  services: string[] | null,
+): Promise<Map<string, number[]>> {
+  const stopped = new Map<string, number[]>();
+  const add = (service: string, pid: number) => {
+    const pids = stopped.get(service) ?? [];
+    if (!pids.includes(pid)) stopped.set(service, [...pids, pid]);
+  };
+  for (const started of startedProcesses(stateDir)) {
+    if (services !== null && !services.includes(started.service)) continue;
+    if (stillOurs(started)) add(started.service, started.pid);
+    else rmSync(join(stateDir, PROCESSES, `${started.pid}.json`), { force: true });
+  }
+  const named =
+    services ??
+    (existsSync(join(stateDir, 'state.json')) ? Object.keys(readState(stateDir).services) : []);
+  for (const service of named) {
+    const pid = runningPid(stateDir, service);
+    rmSync(pidFile(stateDir, service), { force: true });
+    if (pid !== null) add(service, pid);
+  }
+  const pids = [...stopped.values()].flat();
+  await terminate(pids);
+  for (const pid of pids) rmSync(join(stateDir, PROCESSES, `${pid}.json`), { force: true });
+  return stopped;
 }
 
 function start(stateDir: string, state: SupervisorState, service: string): number {
@@ -82,6 +164,7 @@ function start(stateDir: string, state: SupervisorState, service: string): numbe
   });
   child.unref();
   writeFileSync(pidFile(stateDir, service), String(child.pid));
+  record(stateDir, { service, pid: child.pid!, base: state.base });
   return child.pid!;
 }
 
@@ -95,25 +178,26 @@ export async function supervise(action: string, stateDir: string, service: strin
       `unknown service ${JSON.stringify(service)} (sandbox services: ${known})`,
     );
   }
-  await stop(stateDir, service);
+  await stopServices(stateDir, [service]);
   const pid = start(stateDir, state, service);
   process.stdout.write(`  supervisor: ${service} restarted as pid ${pid}\n`);
 }
 
-export async function stopAll(stateDir: string): Promise<void> {
-  if (!existsSync(join(stateDir, 'state.json'))) return;
-  for (const service of Object.keys(readState(stateDir).services)) await stop(stateDir, service);
+/** Stop every app process the sandbox runs; returns their pids by service. */
+export async function stopAll(stateDir: string): Promise<Map<string, number[]>> {
+  if (!existsSync(stateDir)) return new Map();
+  return stopServices(stateDir, null);
 }
 
+/** mcc stop: any folder mcc try made is a sandbox, also one whose try failed early. */
 export async function stopSandbox(sandbox: string): Promise<void> {
   const stateDir = join(sandbox, STATE_FOLDER);
-  if (!existsSync(join(stateDir, 'state.json'))) {
+  if (!existsSync(stateDir)) {
     throw new UsageError(`--sandbox ${JSON.stringify(sandbox)}: expected a sandbox of mcc try`);
   }
-  for (const service of Object.keys(readState(stateDir).services)) {
-    const pid = await stop(stateDir, service);
-    process.stdout.write(
-      `${service}: ${pid === null ? 'was not running' : `stopped pid ${pid}`}\n`,
-    );
+  const stopped = await stopAll(stateDir);
+  if (stopped.size === 0) process.stdout.write(`nothing is running in the sandbox ${sandbox}\n`);
+  for (const [service, pids] of stopped) {
+    process.stdout.write(`${service}: stopped pid ${pids.join(', pid ')}\n`);
   }
 }
