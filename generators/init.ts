@@ -150,7 +150,9 @@ function actions(input: InitInput): RenderAction[] {
   if (context.database) {
     list.push(renderAction('mcc_db.py', `init/mcc_db.${context.database}.py.hbs`, context));
   }
-  if (context.database && !context.alembic) {
+  // Without a schema to adopt there is no first migration: a file of comments only would be
+  // refused by the deploy.
+  if (context.database && !context.alembic && context.schema !== null) {
     list.push(
       renderAction(
         'mcc/migrations/0001_initial.sql',
