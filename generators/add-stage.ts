@@ -4,7 +4,7 @@
  * as a new deployment stage (its conf, copied from an existing stage's, and
  * its config.yml entry with branch rules).
  */
-import { isMap, isNode, type Document } from 'yaml';
+import { isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
 import {
@@ -13,7 +13,13 @@ import {
   type HandlerAnswers,
   type StageAnswers,
 } from '../src/answers.js';
-import { CLONE_SOURCE, DEPLOY_STAGES, HANDLER_STAGES, OTHER_STAGE } from '../src/choices.js';
+import {
+  CLONE_SOURCE,
+  DEFAULT_HEALTH_PATH,
+  DEPLOY_STAGES,
+  HANDLER_STAGES,
+  OTHER_STAGE,
+} from '../src/choices.js';
 import { editAction, contentAction, renderAction } from '../src/engine.js';
 import { CommandError, UsageError } from '../src/errors.js';
 import {
@@ -27,6 +33,7 @@ import {
 } from '../src/pipeline.js';
 import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
+import { SMOKE_NOTES, smokeDefaults } from './init.js';
 import { addToMap, addToSeq, lineEnding } from '../src/yaml-edit.js';
 import { describeProblem, parseYaml } from '../src/yaml-read.js';
 
@@ -320,6 +327,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     );
     document.set('STAGE', name);
     document.set('REMOTE_BASE', base);
+    resetSmokeUrls(document, name, values);
     if (host !== sourceHost) {
       document.set('REMOTE_HOST', host);
       // A stage serves the domain of the host it deploys to, unless its source's did not.
@@ -383,6 +391,20 @@ function retitle(document: Document, title: string): void {
   const lines = (holder.commentBefore ?? '').split('\n');
   lines[0] = title;
   holder.commentBefore = lines.join('\n');
+}
+
+/** The copy smoke-tests the new stage, never the public sites of the stage it came from. */
+function resetSmokeUrls(document: Document, name: string, values: Record<string, unknown>): void {
+  const items = isMap(document.contents) ? document.contents.items : [];
+  const pair = items.find((item) => isScalar(item.key) && item.key.value === 'SMOKE_URLS');
+  if (!pair || !isScalar(pair.key)) return;
+  const port = Number(values.API_PORT ?? 8000);
+  const smoke = smokeDefaults(name, port, String(values.HEALTH_PATH ?? DEFAULT_HEALTH_PATH));
+  pair.value = parseDocument(smoke.urls).contents;
+  const notes = Object.values(SMOKE_NOTES).map((note) => ` ${note}`);
+  const lines = pair.key.commentBefore?.split('\n') ?? [];
+  const kept = lines.filter((line) => !notes.includes(line));
+  pair.key.commentBefore = [...kept, ` ${smoke.note}`].join('\n');
 }
 
 function sourceStage(pipeline: Pipeline, name: string, from: string | undefined): StageEntry {

@@ -41,6 +41,31 @@ export function ignoreOutput(gitignore: string | null): string | null {
   return `${gitignore ?? ''}${before}output/\n`;
 }
 
+/** The stage whose domains are the public sites; the others share its domains' databases only. */
+const PUBLIC_STAGE = 'prod';
+
+/** The line above a conf's SMOKE_URLS, for prod and for any other stage. */
+export const SMOKE_NOTES = {
+  public: '{domain} stands for each domain in turn.',
+  own: "Add this stage's public URLs; the one below is its API, on the server.",
+};
+
+/**
+ * What a stage's conf smoke-tests until its owner says otherwise: prod its public sites, any
+ * other stage its own API on the server, so a dev deploy never checks the production sites.
+ * The URLs come as the YAML flow list the conf holds.
+ */
+export function smokeDefaults(stage: string, apiPort: number, healthPath: string) {
+  const urls =
+    stage === PUBLIC_STAGE
+      ? ['https://{domain}/', `https://{domain}${healthPath}`]
+      : [`http://127.0.0.1:${apiPort}${healthPath}`];
+  return {
+    note: stage === PUBLIC_STAGE ? SMOKE_NOTES.public : SMOKE_NOTES.own,
+    urls: `[${urls.map((url) => JSON.stringify(url)).join(', ')}]`,
+  };
+}
+
 export function cronModule(name: string): string {
   return name.replace(/-/g, '_');
 }
@@ -102,6 +127,7 @@ export function templateContext(input: InitInput) {
       services: stage.services ?? input.services,
       singleService: (stage.services ?? input.services).length === 1,
       cronJobs: stage.cronJobs ?? knownCronJobs(input),
+      smoke: smokeDefaults(stage.name, input.apiPort, input.healthPath),
     }),
     schema: input.schema?.sql.trimEnd() ?? null,
     schemaSource: input.schema?.source ?? null,
@@ -126,7 +152,8 @@ function actions(input: InitInput): RenderAction[] {
   if (context.database) {
     list.push(renderAction('mcc_db.py', `init/mcc_db.${context.database}.py.hbs`, context));
   }
-  // Without a schema to adopt there is nothing to migrate yet: mcc add migration starts one.
+  // Without a schema to adopt there is no first migration: a file of comments only would be
+  // refused by the deploy.
   if (context.database && !context.alembic && context.schema !== null) {
     list.push(
       renderAction(

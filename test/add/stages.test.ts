@@ -4,7 +4,7 @@
  * mcc_deploy.py, SQLite files and a live app; the deploy afterwards still
  * passes its smoke test.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -57,20 +57,34 @@ beforeAll(async () => {
 
 describe('handler stages under mcc try', () => {
   it('clone-prod-to-dev copies prod into dev through a backup and refuses one folder', async () => {
+    // The copies go under dev's BACKUP_PATH, wherever that is.
+    const conf = join(repo, 'output', 'mcc', 'conf-dev.yml');
+    const text = readFileSync(conf, 'utf8');
+    writeFileSync(conf, text.replace('{{REMOTE_BASE}}/backups', '{{REMOTE_BASE}}/saved'));
     await addNote(prod, 'from prod');
     await addNote(dev, 'only in dev');
-    passed(await tryStage('clone-prod-to-dev', dev, '--source-sandbox', prod));
+    const cloned = await tryStage('clone-prod-to-dev', dev, '--source-sandbox', prod);
+    writeFileSync(conf, text);
+    passed(cloned);
     expect(await notes(dev)).toEqual(['from prod']);
     expect(await notes(prod)).toEqual(['from prod']);
-    const [clone] = readdirSync(join(dev, 'backups', 'clone'));
-    expect(existsSync(join(dev, 'backups', 'clone', clone!, 'default.db'))).toBe(true);
-    const [before] = readdirSync(join(dev, 'backups', 'pre-clone'));
+    expect(existsSync(join(dev, 'backups', 'clone'))).toBe(false);
+    const [clone] = readdirSync(join(dev, 'saved', 'clone'));
+    expect(existsSync(join(dev, 'saved', 'clone', clone!, 'default.db'))).toBe(true);
+    const [before] = readdirSync(join(dev, 'saved', 'pre-clone'));
     expect(
       await sqliteRows(
-        join(dev, 'backups', 'pre-clone', before!, 'default.db'),
+        join(dev, 'saved', 'pre-clone', before!, 'default.db'),
         'SELECT body FROM notes',
       ),
     ).toEqual([['only in dev']]);
+    // Every line the handler prints is inside a numbered step.
+    expect(cloned.stdout).toMatch(
+      /^\[(\d+)\] Migrate them to the current release\n {2}default: applied nothing\n\[\1\] Migrate them to the current release: done in /m,
+    );
+    expect(cloned.stdout).toMatch(
+      /^\[(\d+)\] Fix ownership and permissions\n\[\1\] Fix ownership and permissions: done in /m,
+    );
 
     const same = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', prod);
     expect(same.exitCode).toBe(1);

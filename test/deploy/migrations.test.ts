@@ -1,12 +1,14 @@
 /**
  * Migration faults on a five-domain deployment: a migration that fails in the third domain
- * after creating a table, and a write transaction held open on a tenant database.
+ * after creating a table, a write transaction held open on a tenant database, and a migration
+ * file still as `mcc add migration` wrote it.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { cli } from '../helpers.js';
 import {
   appPid,
   closeSandbox,
@@ -100,6 +102,29 @@ describe('migrations under faults', () => {
     expect(releases(sandbox.base)).toEqual(names);
     expect(appPid(sandbox)).toBe(pid);
     await sql('c.example.com', 'DROP TABLE extra');
+  });
+
+  it('refuses a migration file of comments only before touching any database', async () => {
+    const added = await cli('mcc', ['add', 'migration', 'add_tags', '--yes'], sandbox.repo);
+    expect(added.stderr).toBe('');
+    const folder = uploadWithMigrations();
+    const file = join('mcc', 'migrations', '0004_add_tags.sql');
+    copyFileSync(join(sandbox.repo, 'mcc', 'migrations', '0002_add_tags.sql'), join(folder, file));
+    const before = await Promise.all(DOMAINS.map((domain) => dump(database(domain))));
+    const link = current(sandbox.base);
+    const names = releases(sandbox.base);
+    const backups = join(sandbox.base, 'backups', 'deploy');
+    const copies = existsSync(backups) ? readdirSync(backups) : [];
+
+    const result = await deploy(folder);
+    expect(failureLine(result)).toBe(
+      'deploy failed at step 4 (Back up and migrate the databases): ' +
+        'mcc/migrations/0004_add_tags.sql holds only comments: write its SQL or remove the ' +
+        `file. Now: current-api -> ${link}, as before this run; services not restarted`,
+    );
+    expect(await Promise.all(DOMAINS.map((domain) => dump(database(domain))))).toEqual(before);
+    expect(existsSync(backups) ? readdirSync(backups) : []).toEqual(copies);
+    expect(releases(sandbox.base)).toEqual(names);
   });
 
   it('gives up on a database held by another writer at the deadline, changing nothing', async () => {

@@ -36,14 +36,25 @@ export const BUILD_INFO = {
   timestamp: { start: '2026-01-01T00:00:00Z', end: '2026-01-01T00:01:00Z' },
 };
 
+export interface SandboxOptions {
+  /** Runs on the generated repository before its first try. */
+  prepare?: (repo: string) => void;
+  /** More flags for that `mcc try`, e.g. `--port`. */
+  tryArgs?: string[];
+  /** Its environment, e.g. a PostgreSQL project's DATABASE_URL. */
+  env?: Record<string, string>;
+}
+
 /** Generate into a copy of the example app and make its first release with `mcc try`. */
-export async function makeSandbox(flags: string[]): Promise<Sandbox> {
+export async function makeSandbox(flags: string[], options: SandboxOptions = {}): Promise<Sandbox> {
   const repo = await generatedExample(flags);
+  options.prepare?.(repo);
   const base = tempDir('faults');
   const first = await cli(
     'mcc',
-    ['try', '--stage', 'dev', '--sandbox', base, '--keep-running'],
+    ['try', '--stage', 'dev', '--sandbox', base, '--keep-running', ...(options.tryArgs ?? [])],
     repo,
+    options.env,
   );
   expect(first.stdout + first.stderr).toContain('try passed');
   const state = join(base, '.mcc-try');

@@ -73,6 +73,12 @@ describe('the init generator', () => {
     expect(build).not.toMatch(/FRONTEND|npm/);
   });
 
+  it('writes no first migration without a schema to adopt: the deploy refuses comments only', async () => {
+    const folder = tempDir('no-schema');
+    const paths = await generateInto(folder, { database: 'sqlite' });
+    expect(paths.some((path) => path.startsWith('mcc/migrations/'))).toBe(false);
+  });
+
   it('writes only the chosen database into the deploy', async () => {
     const postgres = tempDir('postgres');
     await generateInto(postgres, { database: 'postgres', cron: 'backup' });
