@@ -328,6 +328,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     document.set('STAGE', name);
     document.set('REMOTE_BASE', base);
     resetSmokeUrls(document, name, values);
+    renameEnvFileExample(document, source.name, name, pipeline.project);
     if (host !== sourceHost) {
       document.set('REMOTE_HOST', host);
       // A stage serves the domain of the host it deploys to, unless its source's did not.
@@ -405,6 +406,18 @@ function resetSmokeUrls(document: Document, name: string, values: Record<string,
   const lines = pair.key.commentBefore?.split('\n') ?? [];
   const kept = lines.filter((line) => !notes.includes(line));
   pair.key.commentBefore = [...kept, ` ${smoke.note}`].join('\n');
+}
+
+/** The commented ENV_FILE example the generator writes names the stage it is for. */
+function renameEnvFileExample(document: Document, from: string, to: string, project: string) {
+  const example = (stage: string) => ` ENV_FILE: /etc/${stage}-${project}.env`;
+  const items = isMap(document.contents) ? document.contents.items : [];
+  for (const holder of items.map((item) => item.key).filter(isNode)) {
+    const lines = holder.commentBefore?.split('\n');
+    if (lines?.includes(example(from))) {
+      holder.commentBefore = lines.map((l) => (l === example(from) ? example(to) : l)).join('\n');
+    }
+  }
 }
 
 function sourceStage(pipeline: Pipeline, name: string, from: string | undefined): StageEntry {

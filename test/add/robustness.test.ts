@@ -329,20 +329,24 @@ describe('mcc check', () => {
 });
 
 describe('create-mcc-pipeline after mcc add', () => {
-  it('run again with its first flags, finds nothing to change', async () => {
-    const root = copy();
-    const adds = [
-      ['stage', 'staging', '--remote-host', 'staging.example.com'],
-      ['service', 'notes-worker', '--stage', 'dev'],
-    ];
-    for (const args of adds) expect((await add(root, ...args)).stderr).toBe('');
-    const before = snapshot(root);
-    const rerun = await inProcess('create', [root, ...HOST]);
-    expect(rerun.stderr).toBe('');
-    expect(rerun.exitCode).toBe(0);
-    expect(rerun.stdout).not.toMatch(/^(created|updated)/m);
-    expect(snapshot(root)).toEqual(before);
-  });
+  it.each([['sqlite'], ['postgres']])(
+    'run again with its first flags, on %s, finds nothing to change',
+    async (database) => {
+      const flags = ['--database', database];
+      const root = await generate(...flags);
+      const adds = [
+        ['stage', 'staging', '--remote-host', 'staging.example.com'],
+        ['service', 'notes-worker', '--stage', 'dev'],
+      ];
+      for (const args of adds) expect((await add(root, ...args)).stderr).toBe('');
+      const before = snapshot(root);
+      const rerun = await inProcess('create', [root, ...HOST, ...flags]);
+      expect(rerun.stderr).toBe('');
+      expect(rerun.exitCode).toBe(0);
+      expect(rerun.stdout).not.toMatch(/^(created|updated)/m);
+      expect(snapshot(root)).toEqual(before);
+    },
+  );
 
   it('would write every file as it is', async () => {
     const root = await generate('--tenancy', 'multi', '--domains', 'a.example.com,b.example.com');
