@@ -91,6 +91,21 @@ describe('handler stages under mcc try', () => {
     expect(same.stderr).toContain('the source and the target are the same folder');
     expect(await notes(prod)).toEqual(['from prod']);
 
+    // A config.yml edited by hand to clone into prod is refused before anything changes.
+    const config = join(repo, 'output', 'config.yml');
+    const routing = readFileSync(config, 'utf8');
+    const reversed = routing.replace(
+      'source_conf: conf-prod.yml\n      conf: conf-dev.yml',
+      'source_conf: conf-dev.yml\n      conf: conf-prod.yml',
+    );
+    expect(reversed).not.toBe(routing);
+    writeFileSync(config, reversed);
+    const intoProd = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', dev);
+    writeFileSync(config, routing);
+    expect(intoProd.exitCode).toBe(1);
+    expect(intoProd.stderr).toContain("is the prod stage's; refusing to overwrite its databases");
+    expect(await notes(prod)).toEqual(['from prod']);
+
     const empty = tempDir('empty-prod');
     mkdirSync(join(empty, '.mcc-try'));
     const nothing = await tryStage('clone-prod-to-dev', dev, '--source-sandbox', empty);
