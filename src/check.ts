@@ -402,7 +402,7 @@ const strings = (value: unknown): string[] =>
 /** Everything mcc_deploy.py and the modules it imports read from output/ must be shipped. */
 async function checkBuildCopies(root: string, report: Report): Promise<void> {
   const candidates = readdirSync(root).filter((name) => /^mcc_\w+\.py$/.test(name));
-  const result = await execa('python3', ['-c', READ_SCRIPTS, root, ...candidates], {
+  const result = await execa('python3', ['-I', '-S', '-c', READ_SCRIPTS, root, ...candidates], {
     reject: false,
   });
   if (result.exitCode !== 0) {

@@ -92,7 +92,8 @@ export async function checkPython(files: PlannedFile[]): Promise<void> {
   );
   if (Object.keys(sources).length === 0) return;
   const { execa } = await import('execa');
-  const result = await execa('python3', ['-c', COMPILE_ALL], {
+  // -I -S: only the compiler is needed, not the user's environment or site-packages.
+  const result = await execa('python3', ['-I', '-S', '-c', COMPILE_ALL], {
     input: JSON.stringify(sources),
     reject: false,
   });
