@@ -2,7 +2,7 @@
  * The main job end to end: generate into a copy of the example app, then
  * rehearse two deploys on one sandbox with real uv, SQLite and a live app.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,14 @@ describe('mcc try', () => {
       ['--keep-running'],
     );
     expectTwoReleases(sandbox);
+    // The second release shares the files it has unchanged, and only those.
+    const [older, newer] = readdirSync(join(sandbox, 'api')).sort();
+    const inode = (release: string, file: string) =>
+      statSync(join(sandbox, 'api', release, file)).ino;
+    expect(inode(newer!, 'app/main.py')).toBe(inode(older!, 'app/main.py'));
+    expect(inode(newer!, 'mcc-release.json')).not.toBe(inode(older!, 'mcc-release.json'));
+    expect(inode(newer!, 'mcc/settings.json')).not.toBe(inode(older!, 'mcc/settings.json'));
+    expect(second.stdout).toMatch(/ \d+ files copied, \d+ shared with the running release/);
     expect(await migrationsIn(join(sandbox, 'data', 'notes_api.db'))).toEqual(['0001_initial']);
     expect(first.stdout).toContain('default: applied 0001_initial');
     expect(second.stdout).toContain('every database is up to date');

@@ -4,6 +4,7 @@
  * release dated later than the clock.
  */
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,11 @@ describe('the generated deploy under faults', () => {
     const record = (release: string) =>
       JSON.parse(readFileSync(join(sandbox.base, 'api', release, 'mcc-release.json'), 'utf8'));
     expect(record(changed).uv_lock_sha256).not.toBe(record(old).uv_lock_sha256);
+    // Releases share unchanged files, never a changed one.
+    for (const release of [old, changed]) {
+      const lock = readFileSync(join(sandbox.base, 'api', release, 'uv.lock'));
+      expect(createHash('sha256').update(lock).digest('hex')).toBe(record(release).uv_lock_sha256);
+    }
     expect(record(changed).build.build_number).toBe(7);
 
     const back = await deploy(folder, { stage: 'rollback-dev' });
