@@ -91,19 +91,27 @@ export async function checkPython(files: PlannedFile[]): Promise<void> {
     files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
   );
   if (Object.keys(sources).length === 0) return;
-  const { execa } = await import('execa');
+  // Node's own execFile, not execa: this runs on every write, and execa's load costs more.
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
   // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const result = await execa('python3', ['-I', '-S', '-c', COMPILE_ALL], {
-    input: JSON.stringify(sources),
-    reject: false,
-  });
-  if ((result as { code?: string }).code === 'ENOENT') {
-    process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
-    return;
+  const running = promisify(execFile)('python3', ['-I', '-S', '-c', COMPILE_ALL]);
+  running.child.stdin?.end(JSON.stringify(sources));
+  let stdout = '';
+  let stderr = '';
+  try {
+    ({ stdout, stderr } = await running);
+  } catch (error) {
+    const failed = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    if (failed.code === 'ENOENT') {
+      process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
+      return;
+    }
+    ({ stdout = '', stderr = String(error) } = failed);
   }
-  const problems = result.stdout.trim();
-  if (result.exitCode !== 0 || problems !== '') {
-    const reason = problems || result.stderr.trim().split('\n').pop();
+  const problems = stdout.trim();
+  if (problems !== '' || stderr.trim() !== '') {
+    const reason = problems || stderr.trim().split('\n').pop();
     throw new CommandError(`generated Python does not compile, nothing was written: ${reason}`);
   }
 }
