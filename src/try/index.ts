@@ -54,6 +54,8 @@ export interface TryOptions {
 
 /** The sandbox's env file, in its state folder. */
 const ENV_FILE = 'env';
+/** The STAGE of the conf the sandbox was first tried with. */
+const STAGE_FILE = 'stage';
 
 /** libpq variables that name a server or database without DATABASE_URL. */
 const LIBPQ_CONNECTION = ['PGHOST', 'PGDATABASE', 'PGSERVICE'];
@@ -304,6 +306,22 @@ function checkConnection(answers: Answers, sandbox: string | undefined): void {
   );
 }
 
+/**
+ * A sandbox rehearses one stage: its data and its database are that stage's.
+ * A handler that works on another stage's conf (reset-dev in a sandbox tried
+ * as prod) would wipe or overwrite what the sandbox holds, so it is refused.
+ */
+function checkSandboxStage(options: TryOptions, stage: string): void {
+  if (options.sandbox === undefined) return;
+  const recorded = join(resolve(options.sandbox), STATE_FOLDER, STAGE_FILE);
+  const held = existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : stage;
+  if (held === stage) return;
+  throw new UsageError(
+    `--sandbox ${JSON.stringify(options.sandbox)}: it holds a rehearsal of ${held}, but ` +
+      `--stage ${options.stage} works on ${stage}: give it a sandbox of ${stage}'s`,
+  );
+}
+
 function confStage(path: string, fallback: string): string {
   const stage = parse(readFileSync(path, 'utf8'), READ_OPTIONS)?.STAGE;
   return typeof stage === 'string' && stage ? stage : fallback;
@@ -407,12 +425,24 @@ async function plan(root: string, options: TryOptions): Promise<Plan> {
         'expected a sandbox mcc try deployed the source stage into',
     );
   }
+  if (
+    options.sourceSandbox !== undefined &&
+    options.sandbox !== undefined &&
+    resolve(options.sourceSandbox) === resolve(options.sandbox)
+  ) {
+    throw new UsageError(
+      `--source-sandbox ${JSON.stringify(options.sourceSandbox)}: it is the --sandbox itself; ` +
+        'a clone copies from the sandbox another stage was tried in',
+    );
+  }
   if (options.skipBuild && !existsSync(join(root, 'output', 'mcc_deploy.py'))) {
     throw new CommandError(
       `--skip-build: ${join(root, 'output')} holds no mcc_deploy.py; run without --skip-build`,
     );
   }
   checkConnection(answers, options.sandbox);
+  const confFile = join(root, 'mcc', conf);
+  if (existsSync(confFile)) checkSandboxStage(options, confStage(confFile, options.stage));
   const modules = workerModules(root, answers);
   return { answers, parameters, conf, port: await sandboxPort(options), modules };
 }
@@ -492,7 +522,9 @@ async function deploy(
   try {
     cpSync(join(root, 'output'), upload, { recursive: true, verbatimSymlinks: true });
     const confFile = join(upload, 'mcc', planned.conf);
-    const envFile = writeEnvFile(state, answers, confStage(confFile, options.stage));
+    const stage = confStage(confFile, options.stage);
+    writeFileSync(join(state, STAGE_FILE), `${stage}\n`);
+    const envFile = writeEnvFile(state, answers, stage);
     pointConfAtSandbox(confFile, base, state, answers, port, envFile);
     if (options.sourceSandbox !== undefined) {
       const source = join(upload, 'mcc', String(parameters.source_conf));

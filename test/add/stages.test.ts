@@ -86,24 +86,26 @@ describe('handler stages under mcc try', () => {
       /^\[(\d+)\] Fix ownership and permissions\n\[\1\] Fix ownership and permissions: done in /m,
     );
 
-    const same = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', prod);
-    expect(same.exitCode).toBe(1);
-    expect(same.stderr).toContain('the source and the target are the same folder');
+    const same = await tryStage('clone-prod-to-dev', dev, '--source-sandbox', dev);
+    expect(same.stderr).toMatch(/^error: --source-sandbox ".*": it is the --sandbox itself/);
+    expect(same.exitCode).toBe(2);
+    const prodAsDev = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', prod);
+    expect(prodAsDev.exitCode).toBe(2);
     expect(await notes(prod)).toEqual(['from prod']);
 
     // A config.yml edited by hand to clone into prod is refused before anything changes.
-    const config = join(repo, 'output', 'config.yml');
-    const routing = readFileSync(config, 'utf8');
+    const configs = [join(repo, 'config.yml'), join(repo, 'output', 'config.yml')];
+    const routing = readFileSync(configs[0]!, 'utf8');
     const reversed = routing.replace(
       'source_conf: conf-prod.yml\n      conf: conf-dev.yml',
       'source_conf: conf-dev.yml\n      conf: conf-prod.yml',
     );
     expect(reversed).not.toBe(routing);
-    writeFileSync(config, reversed);
+    for (const config of configs) writeFileSync(config, reversed);
     const intoProd = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', dev);
-    writeFileSync(config, routing);
-    expect(intoProd.exitCode).toBe(1);
+    for (const config of configs) writeFileSync(config, routing);
     expect(intoProd.stderr).toContain("is the prod stage's; refusing to overwrite its databases");
+    expect(intoProd.exitCode).toBe(1);
     expect(await notes(prod)).toEqual(['from prod']);
 
     const empty = tempDir('empty-prod');
@@ -139,6 +141,11 @@ describe('handler stages under mcc try', () => {
   }, 120_000);
 
   it('reset-dev wipes dev and deploys it fresh', async () => {
+    // Never in a sandbox that holds a rehearsal of prod.
+    const wrong = await tryStage('reset-dev', prod);
+    expect(wrong.stderr).toMatch(/^error: --sandbox ".*": it holds a rehearsal of prod, but /);
+    expect(wrong.exitCode).toBe(2);
+    expect(await notes(prod)).toEqual(['from prod']);
     const releases = readdirSync(join(dev, 'api')).length;
     passed(await tryStage('reset-dev', dev));
     expect(await notes(dev)).toEqual([]);
