@@ -83,6 +83,8 @@ export interface Answers {
   appModule: string;
   /** Handler stages, which only `mcc add stage` adds. */
   handlers?: HandlerAnswers[];
+  /** The flags create-mcc-pipeline was last given, by answer: given again, they change nothing. */
+  flags?: Record<string, string>;
 }
 
 export const ANSWERS_FILE = 'mcc/answers.yml';
@@ -177,7 +179,8 @@ export function carryAddedDetails(
     return { ...stage, ...Object.fromEntries(kept), ...Object.fromEntries(own) };
   });
   const handlers = previous.handlers?.length ? { handlers: previous.handlers } : {};
-  return { ...answers, stages, ...handlers };
+  const flags = previous.flags ? { flags: previous.flags } : {};
+  return { ...flags, ...answers, stages, ...handlers };
 }
 
 /**

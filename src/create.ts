@@ -7,6 +7,7 @@ import pc from './colours.js';
 
 import { cronModule, initGenerator, type InitInput } from '../generators/init.js';
 import {
+  ANSWERS_FILE,
   carryAddedDetails,
   type Answers,
   checkHandlers,
@@ -22,6 +23,7 @@ import {
   ask,
   checkApplies,
   checkFlags,
+  flagOf,
   QUESTIONS,
   toAnswers,
   toRaw,
@@ -91,14 +93,27 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const detected = detect(root);
   const previous = readAnswers(root);
   const saved = previous ? toRaw(previous) : {};
-  const defaults = { ...saved, ...flags };
+  // The last run's flags given again (from a script, or the shell's history) keep
+  // what mcc add changed since.
+  const lastFlags = previous?.flags ?? {};
+  const repeated = Object.keys(flags).filter(
+    (key) => flags[key] === lastFlags[key] && saved[key] !== undefined && saved[key] !== flags[key],
+  );
+  const defaults = {
+    ...saved,
+    ...flags,
+    ...Object.fromEntries(repeated.map((k) => [k, saved[k]!])),
+  };
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
   const raw = await ask(defaults, detected, prompter);
   checkApplies(flags, raw);
   // A flag that repeats the saved answer changes nothing, also on stages with their own.
   const given = Object.keys(raw).filter((key) => raw[key] !== saved[key]);
-  const answers = carryAddedDetails(toAnswers(raw), previous, new Set(given));
+  const { flags: _last, ...carried } = carryAddedDetails(toAnswers(raw), previous, new Set(given));
+  // First in mcc/answers.yml, so that what mcc add appends (handlers) follows as a re-run has it.
+  const allFlags = { ...lastFlags, ...flags };
+  const answers = { ...(Object.keys(allFlags).length > 0 ? { flags: allFlags } : {}), ...carried };
   checkHandlers(answers);
   checkStageFolders(answers);
   checkRepository(root, answers);
@@ -110,6 +125,12 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
     alembicScripts: alembicScripts(root),
   };
 
+  for (const key of repeated) {
+    process.stdout.write(
+      `note: ${flagOf(key)} ${flags[key]} is what the last run was given; mcc add made it ` +
+        `${saved[key]} since, which is kept (edit ${ANSWERS_FILE} to change it)\n`,
+    );
+  }
   const files = await planFiles('init', initGenerator, input);
   const written = await applyPlan(root, files, { ...options, interactive });
   for (const script of unusedCronScripts(root, answers)) {

@@ -329,6 +329,41 @@ describe('mcc check', () => {
 });
 
 describe('create-mcc-pipeline after mcc add', () => {
+  it('given its last flags again, keeps the lists mcc add grew since', async () => {
+    const flags = ['--services', 'notes-api', '--cron', 'backup', '--tenancy', 'multi'];
+    const root = await generate(...flags, '--domains', 'a.example.com');
+    const adds = [
+      ['service', 'notes-worker'],
+      ['cron', 'health-check'],
+      ['domain', 'b.example.com'],
+    ];
+    for (const args of adds) expect((await add(root, ...args)).stderr).toBe('');
+    const before = snapshot(root);
+    const rerun = await inProcess('create', [
+      root,
+      ...HOST,
+      ...flags,
+      '--domains',
+      'a.example.com',
+    ]);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.stdout).toContain(
+      'note: --cron backup is what the last run was given; mcc add made it ' +
+        'backup,health-check since, which is kept (edit mcc/answers.yml to change it)',
+    );
+    expect(snapshot(root)).toEqual(before);
+    // A value the last run was not given is a change, and reaches every stage.
+    const changed = await inProcess('create', [
+      root,
+      ...HOST,
+      '--cron',
+      'backup,cleanup',
+      '--dry-run',
+    ]);
+    expect(changed.stdout).toContain('-  - name: health-check');
+  });
+
   it.each([['sqlite'], ['postgres']])(
     'run again with its first flags, on %s, finds nothing to change',
     async (database) => {
