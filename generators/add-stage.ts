@@ -335,7 +335,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       if (values.DOMAIN === values.REMOTE_HOST) document.set('DOMAIN', host);
     }
     const copy = document.toString({ lineWidth: 0, flowCollectionPadding: false });
-    plan.actions.push(contentAction(`mcc/${conf}`, copy.replaceAll('\n', lineEnding(sourceText))));
+    plan.actions.push(contentAction(`mcc/${conf}`, copy.replace(/\r?\n/g, lineEnding(sourceText))));
   }
   if (!exists) {
     const parameters: Record<string, unknown> = { conf };
@@ -371,12 +371,17 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       remoteBase: base,
       dirUser: String(values.DIR_USER),
       dirGroup: String(values.DIR_GROUP),
+      // The conf is a copy of the source's: so are the lists the source has of its own.
+      ...ownLists(pipeline.answers.stages.find((stage) => stage.name === source.name)),
     };
     plan.actions.push(
       editAction(ANSWERS_FILE, addToSeq(ANSWERS_FILE, pipeline.answersText, 'stages', answers)),
     );
   }
   plan.notes.push(`its conf starts as a copy of ${confPath(source)}: check the server values`);
+  if (flags.remoteHost === undefined && host !== sourceHost) {
+    plan.notes.push(`REMOTE_HOST ${host} is ${source.name}'s with the stage name swapped`);
+  }
   plan.notes.push(`rehearse it with: mcc try --stage ${name}`);
   return plan;
 }
@@ -406,6 +411,15 @@ function resetSmokeUrls(document: Document, name: string, values: Record<string,
   const lines = pair.key.commentBefore?.split('\n') ?? [];
   const kept = lines.filter((line) => !notes.includes(line));
   pair.key.commentBefore = [...kept, ` ${smoke.note}`].join('\n');
+}
+
+function ownLists(stage: StageAnswers | undefined): Partial<StageAnswers> {
+  const { domains, services, cronJobs } = stage ?? {};
+  return {
+    ...(domains && { domains }),
+    ...(services && { services }),
+    ...(cronJobs && { cronJobs }),
+  };
 }
 
 /** The commented ENV_FILE example the generator writes names the stage it is for. */

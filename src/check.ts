@@ -11,7 +11,7 @@ import { nearest } from './nearest.js';
 
 import { CommandError, UsageError } from './errors.js';
 import * as v from './validate.js';
-import { parseYaml } from './yaml-read.js';
+import { parseYaml, toData } from './yaml-read.js';
 import { readConf, readText } from './pipeline.js';
 import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
@@ -190,7 +190,13 @@ function checkList(
 function readYaml(root: string, file: string, report: Report): unknown {
   const { document, problems } = parseYaml(readText(root, file) ?? '');
   for (const { line, message } of problems) report.add(line ? `line ${line}` : '', message);
-  return problems.length > 0 ? undefined : document.toJS();
+  if (problems.length > 0) return undefined;
+  try {
+    return toData(file, document);
+  } catch (error) {
+    report.add('', (error as Error).message.replace(`${file}: `, ''));
+    return undefined;
+  }
 }
 
 interface StageUse {
@@ -415,6 +421,12 @@ async function checkBuildCopies(root: string, report: Report): Promise<void> {
   }
   const build = scripts['mcc_build.py'];
   const deploy = scripts['mcc_deploy.py'];
+  for (const [name, script] of [
+    ['mcc_build.py', build],
+    ['mcc_deploy.py', deploy],
+  ] as const) {
+    if (!script) report.problems.push({ file: name, key: '', message: 'missing' });
+  }
   if (!build || build.error || !deploy || deploy.error) return;
 
   const deployFiles = strings(build.constants.DEPLOY_FILES);

@@ -48,10 +48,17 @@ function readExisting(name: string, path: string): string {
   }
 }
 
-export function compare(root: string, files: PlannedFile[]): Comparison[] {
-  return files.map((file) => {
-    const path = join(root, file.path);
-    const existing = existsSync(path) ? readExisting(file.path, path) : null;
+/** The file as it would be written over existing: in the line endings it has. */
+function inLineEndingsOf(existing: string | null, file: PlannedFile): PlannedFile {
+  if (existing === null || !existing.includes('\r\n') || file.content.includes('\r')) return file;
+  return { ...file, content: file.content.replaceAll('\n', '\r\n') };
+}
+
+export function compare(root: string, planned: PlannedFile[]): Comparison[] {
+  return planned.map((plannedFile) => {
+    const path = join(root, plannedFile.path);
+    const existing = existsSync(path) ? readExisting(plannedFile.path, path) : null;
+    const file = inLineEndingsOf(existing, plannedFile);
     const outcome: Outcome =
       existing === null
         ? 'created'

@@ -96,9 +96,9 @@ export const relativeFolder: Validator = (value) =>
     : 'a folder relative to the repository root, without ..';
 
 export const urlPath: Validator = (value) =>
-  /^\/[A-Za-z0-9._~\/-]*$/.test(value)
+  /^\/[A-Za-z0-9._~\/-]*$/.test(value) && !value.split('/').some((part) => /^\.\.?$/.test(part))
     ? undefined
-    : 'a URL path: / then letters, digits and . _ ~ - / only (e.g. /api/health)';
+    : 'a URL path: / then letters, digits and . _ ~ - / only, no . or .. parts (e.g. /api/health)';
 
 export const moduleAttribute: Validator = (value) =>
   /^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(value) ? undefined : 'module:attribute, e.g. app.main:app';
@@ -107,6 +107,8 @@ export const moduleAttribute: Validator = (value) =>
 export const commandWords: Validator = (value) => {
   if (value.trim() === '') return 'a command, or none';
   if (/[$`]/.test(value)) return 'plain words, without $ or backquotes';
+  if (!/^(?:[^'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")*$/.test(value))
+    return 'words with balanced quotes';
   return parseShell(value).every((word) => typeof word === 'string')
     ? undefined
     : 'plain words, without shell operators such as && | ; > <';

@@ -34,5 +34,14 @@ export function describeProblem({ line, message }: YamlProblem): string {
 export function readYamlData(file: string, text: string): unknown {
   const { document, problems } = parseYaml(text);
   if (problems.length > 0) throw new CommandError(`${file}: ${describeProblem(problems[0]!)}`);
-  return document.toJS();
+  return toData(file, document);
+}
+
+/** A document's data; aliases that multiply past the library's limit are an error. */
+export function toData(file: string, document: Document.Parsed): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    throw new CommandError(`${file}: ${(error as Error).message}`);
+  }
 }

@@ -77,6 +77,8 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--frontend-folder', 'web'], 'web'),
   bad([...HOST, '--services', 'worker@.service'], 'worker@.service'),
+  bad([...HOST, '--test-command', 'pytest "unclosed'], 'pytest "unclosed'),
+  bad([...HOST, '--health-path', '/api/../x'], '/api/../x'),
   bad(
     [...HOST, '--stages', 'prod', '--stages', 'dev'],
     'dev',
@@ -337,6 +339,24 @@ const CHECK_CASES: [string, Edit, string[]][] = [
     'a service listed twice',
     replaceIn('mcc/conf-prod.yml', /SERVICE_NAME: .*/, 'SERVICES: [notes-api, notes-api]'),
     ['mcc/conf-prod.yml: SERVICES:', '"notes-api" is listed twice'],
+  ],
+  ['a missing deploy script', (path) => rmSync(path('mcc_deploy.py')), ['mcc_deploy.py: missing']],
+  [
+    'aliases that multiply past any sense',
+    (path) =>
+      writeFileSync(
+        path('config.yml'),
+        readFileSync(path('config.yml'), 'utf8') +
+          Array.from({ length: 7 }, (_, i) =>
+            i === 0
+              ? `x0: &a0 [${Array(50).fill('x').join(',')}]`
+              : `x${i}: &a${i} [${Array(50)
+                  .fill(`*a${i - 1}`)
+                  .join(',')}]`,
+          ).join('\n') +
+          '\n',
+      ),
+    ['config.yml: Excessive alias count'],
   ],
   [
     'a conf without its STAGE',

@@ -483,7 +483,10 @@ export async function tryDeploy(root: string, options: TryOptions): Promise<numb
   let passed = false;
   try {
     if (!options.skipBuild) await build(root, base, signals);
-    passed = await deploy(root, options, planned, base, signals);
+    const ok = await deploy(root, options, planned, base, signals);
+    // A signal after the smoke test still stops the try, and the apps with it.
+    signals.check();
+    passed = ok;
     return passed ? 0 : 1;
   } catch (error) {
     throw naming(error, base);

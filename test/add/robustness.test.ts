@@ -285,17 +285,23 @@ deploy:
 
   it('adds lines with the CRLF endings of a CRLF file', async () => {
     const root = copy();
-    for (const file of ['config.yml', 'mcc/conf-dev.yml']) {
+    const crlf = ['config.yml', 'mcc/conf-dev.yml', 'mcc/conf-prod.yml', 'mcc/answers.yml'];
+    for (const file of crlf) {
       writeFileSync(join(root, file), read(root, file).replaceAll('\n', '\r\n'));
     }
     expect((await add(root, 'cron', 'cleanup', '--stage', 'dev')).exitCode).toBe(0);
     expect((await add(root, 'stage', 'qa')).exitCode).toBe(0);
-    for (const file of ['config.yml', 'mcc/conf-dev.yml', 'mcc/conf-qa.yml']) {
+    for (const file of [...crlf, 'mcc/conf-qa.yml']) {
       const text = read(root, file);
       expect(text).toContain('\r\n');
       expect(text.replaceAll('\r\n', '')).not.toContain('\n');
     }
     expect(read(root, 'mcc/conf-dev.yml')).toContain('- name: cleanup\r\n');
+    // A re-run, as after a checkout that turned every line ending into CRLF, changes nothing.
+    const before = snapshot(root);
+    const rerun = await inProcess('create', [root, ...HOST]);
+    expect(rerun.stderr).toBe('');
+    expect(snapshot(root)).toEqual(before);
   });
 });
 
