@@ -242,7 +242,8 @@ function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     );
   }
   plan.notes.push(
-    `run it with: uv run mcc_deploy.py --stage ${name} (never started automatically)`,
+    `rehearse it with: mcc try --stage ${name} --sandbox DIR; on the server it runs as ` +
+      `uv run mcc_deploy.py --stage ${name}, never automatically`,
   );
   return plan;
 }

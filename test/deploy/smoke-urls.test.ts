@@ -75,7 +75,7 @@ describe('the smoke URLs of a stage', () => {
     const folder = upload(sandbox, { SMOKE_URLS: conf('dev').SMOKE_URLS });
     const result = await deploy(folder);
     expectSuccess(result);
-    expect(result.stdout).toContain('  1 URLs answered 200');
+    expect(result.stdout).toContain('  1 URL answered 200');
     const release = join(sandbox.base, 'api', current(sandbox.base));
     const settings = JSON.parse(readFileSync(join(release, 'mcc', 'settings.json'), 'utf8'));
     expect(settings.smoke_urls).toEqual([`http://127.0.0.1:${port}/api/health`]);
