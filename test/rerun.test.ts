@@ -48,7 +48,7 @@ describe('re-running create-mcc-pipeline', () => {
     expect(existsSync(join(root, 'mcc', 'cron', 'cleanup.py'))).toBe(true);
   });
 
-  it('leaves an edited file alone without --force, shows it with --dry-run, then overwrites', async () => {
+  it('leaves an edited file without --force, shows it with --dry-run, then overwrites', async () => {
     const path = join(repo, 'mcc_deploy.py');
     const edited = readFileSync(path, 'utf8').replace('def main(', '# my change\ndef main(');
     writeFileSync(path, edited);
@@ -205,7 +205,7 @@ describe('help, version and colours', () => {
     for (const run of runs.slice(5)) expect(run.stdout.trim()).toBe(version());
   });
 
-  it('prints no colour codes when NO_COLOR is set or output is not a terminal, even in CI', async () => {
+  it('prints no colour codes with NO_COLOR or without a terminal, even in CI', async () => {
     const { FORCE_COLOR: _force, NO_COLOR: _no, ...env } = process.env;
     const run = (extra: Record<string, string>) =>
       execa('node', [join(ROOT, 'bin/create-mcc-pipeline.js'), ...FLAGS], {

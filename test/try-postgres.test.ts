@@ -106,7 +106,7 @@ describe('mcc try with PostgreSQL', () => {
     expect(await migrationsIn(database)).toEqual(['0001_initial']);
   });
 
-  it('gives each domain its database, migrated once; a failing migration changes none', async () => {
+  it('gives each domain its database, migrated once; a failure changes none', async () => {
     const prefix = throwawayName('multi');
     prefixes.push(prefix);
     const domains = ['a.example.com', 'b-c.example.com', 'd.example.com'];

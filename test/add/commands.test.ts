@@ -54,7 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('mcc add', () => {
-  it('adds a stage to a hand-commented config.yml, changing nothing else, byte for byte', async () => {
+  it('adds a stage to a hand-commented config.yml, changing no other byte', async () => {
     writeFileSync(join(single, 'config.yml'), HAND_CONFIG);
     const result = await add(single, 'stage', 'db-backup');
     expect(result.stderr).toBe('');
@@ -220,7 +220,7 @@ describe('mcc add', () => {
     }
   });
 
-  it('writes handlers and cron jobs that pass ruff, single- and multi-tenant, SQLite and PostgreSQL', async () => {
+  it('writes handlers and cron jobs that pass ruff, for each tenancy and database', async () => {
     const root = tempDir('handlers');
     const kinds = [false, true].flatMap((multiTenant) =>
       [false, true].map((postgres) => ({ multiTenant, postgres })),

@@ -117,7 +117,7 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     expect(snapshot(repo)).toEqual(before);
   });
 
-  it('refuses a handler name config.yml uses for a deployment stage, and the other way', async () => {
+  it('refuses a handler name that config.yml gives a deployment stage, and back', async () => {
     const root = copy();
     const deployment = '  db-backup:\n    allow_branches: .*\n    auto_branches: "-"\n';
     writeFileSync(join(root, 'config.yml'), read(root, 'config.yml') + deployment);

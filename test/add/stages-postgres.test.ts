@@ -78,7 +78,7 @@ describe('database stages of a single-tenant PostgreSQL project', () => {
     devDb = `${p.prefix}_dev`;
   }, 300_000);
 
-  it('db-backup writes a dump that db-restore brings back, after saving the current state', async () => {
+  it('db-backup writes a dump that db-restore brings back, saving the state first', async () => {
     await addNote(prodDb, 'kept');
     passed(await p.tryStage('db-backup', p.prod));
     const [daily] = readdirSync(join(p.prod, 'backups', 'daily'));

@@ -122,7 +122,7 @@ describe('handler stages under mcc try', () => {
     );
   }, 120_000);
 
-  it('db-backup writes a copy that db-restore brings back, after saving the current state', async () => {
+  it('db-backup writes a copy that db-restore brings back, saving the state first', async () => {
     passed(await tryStage('db-backup', prod));
     const [daily] = readdirSync(join(prod, 'backups', 'daily'));
     expect(existsSync(join(prod, 'backups', 'daily', daily!, 'default.db'))).toBe(true);

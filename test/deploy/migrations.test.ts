@@ -40,7 +40,7 @@ async function sql(domain: string, statement: string): Promise<void> {
   await execa('python3', ['-c', script, database(domain), statement]);
 }
 
-/** Holds BEGIN IMMEDIATE with one insert on a database; prints "holding", commits on stdin EOF or after `seconds`. */
+/** Holds BEGIN IMMEDIATE with one insert; prints "holding", commits on stdin EOF or after `seconds`. */
 function holdWriteTransaction(domain: string, seconds: number): ResultPromise {
   const script =
     'import sqlite3, sys, select\n' +
@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('migrations under faults', () => {
-  it('leaves all five databases as they were when the third fails after creating a table', async () => {
+  it('leaves all five databases as they were when the third fails midway', async () => {
     await sql('c.example.com', 'CREATE TABLE extra (id INTEGER)');
     const before = await Promise.all(DOMAINS.map((domain) => dump(database(domain))));
     const link = current(sandbox.base);
@@ -127,7 +127,7 @@ describe('migrations under faults', () => {
     expect(releases(sandbox.base)).toEqual(names);
   });
 
-  it('gives up on a database held by another writer at the deadline, changing nothing', async () => {
+  it('gives up on a database another writer holds at the deadline, unchanged', async () => {
     const link = current(sandbox.base);
     const writer = holdWriteTransaction('c.example.com', 60);
     await started(writer);
@@ -157,7 +157,7 @@ describe('migrations under faults', () => {
     expect(current(sandbox.base)).toBe(link);
   });
 
-  it('waits for a writer that finishes before the deadline, then migrates every domain once', async () => {
+  it('waits for a writer that finishes in time, then migrates each domain once', async () => {
     const writer = holdWriteTransaction('c.example.com', 60);
     await started(writer);
     const result = await deploy(uploadWithMigrations({ DATABASE_BUSY_TIMEOUT: 60 }), {

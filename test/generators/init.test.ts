@@ -73,7 +73,7 @@ describe('the init generator', () => {
     expect(build).not.toMatch(/FRONTEND|npm/);
   });
 
-  it('writes no first migration without a schema to adopt: the deploy refuses comments only', async () => {
+  it('writes no first migration without a schema: the deploy refuses comments only', async () => {
     const folder = tempDir('no-schema');
     const paths = await generateInto(folder, { database: 'sqlite' });
     expect(paths.some((path) => path.startsWith('mcc/migrations/'))).toBe(false);
