@@ -69,6 +69,17 @@ function checkRepository(root: string, answers: Answers): void {
   }
 }
 
+/** Two values of one flag that mean the same: a comma list in another order is the same list. */
+function sameFlag(key: string, a: string, b: string): boolean {
+  if (!QUESTIONS.find((question) => question.key === key)?.list) return a === b;
+  const items = (value: string) =>
+    value
+      .split(',')
+      .map((item) => item.trim().toLowerCase())
+      .sort();
+  return items(a).join(',') === items(b).join(',');
+}
+
 /** Cron scripts in the repository that no stage's cron jobs name. */
 function unusedCronScripts(root: string, answers: Answers): string[] {
   const jobs = [
@@ -81,6 +92,19 @@ function unusedCronScripts(root: string, answers: Answers): string[] {
   return readdirSync(folder)
     .filter((name) => name.endsWith('.py') && !used.has(name))
     .map((name) => `mcc/cron/${name}`);
+}
+
+/** Stage confs in the repository that no stage of the answers reads. */
+function unusedConfs(root: string, answers: Answers): string[] {
+  const used = new Set([
+    ...answers.stages.map((stage) => `conf-${stage.name}.yml`),
+    ...(answers.handlers ?? []).flatMap((h) => [h.conf, ...(h.sourceConf ? [h.sourceConf] : [])]),
+  ]);
+  const folder = join(root, 'mcc');
+  if (!isFolder(folder)) return [];
+  return readdirSync(folder)
+    .filter((name) => /^conf-.*\.ya?ml$/.test(name) && !used.has(name))
+    .map((name) => `mcc/${name}`);
 }
 
 export async function create(directory: string, flags: Raw, options: CreateOptions): Promise<void> {
@@ -97,7 +121,11 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   // what mcc add changed since.
   const lastFlags = previous?.flags ?? {};
   const repeated = Object.keys(flags).filter(
-    (key) => flags[key] === lastFlags[key] && saved[key] !== undefined && saved[key] !== flags[key],
+    (key) =>
+      lastFlags[key] !== undefined &&
+      sameFlag(key, flags[key]!, lastFlags[key]) &&
+      saved[key] !== undefined &&
+      !sameFlag(key, saved[key], flags[key]!),
   );
   const defaults = {
     ...saved,
@@ -112,7 +140,11 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const given = Object.keys(raw).filter((key) => raw[key] !== saved[key]);
   const { flags: _last, ...carried } = carryAddedDetails(toAnswers(raw), previous, new Set(given));
   // First in mcc/answers.yml, so that what mcc add appends (handlers) follows as a re-run has it.
-  const allFlags = { ...lastFlags, ...flags };
+  const allFlags = { ...lastFlags };
+  for (const [key, value] of Object.entries(flags)) {
+    if (lastFlags[key] === undefined || !sameFlag(key, value, lastFlags[key]))
+      allFlags[key] = value;
+  }
   const answers = { ...(Object.keys(allFlags).length > 0 ? { flags: allFlags } : {}), ...carried };
   checkHandlers(answers);
   checkStageFolders(answers);
@@ -135,6 +167,9 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const written = await applyPlan(root, files, { ...options, interactive });
   for (const script of unusedCronScripts(root, answers)) {
     process.stdout.write(`note: no stage runs ${script} any more; remove it if it is not needed\n`);
+  }
+  for (const conf of unusedConfs(root, answers)) {
+    process.stdout.write(`note: no stage uses ${conf} any more; remove it if it is not needed\n`);
   }
   if (options.dryRun || !written) return;
 

@@ -36,7 +36,7 @@ describe('re-running create-mcc-pipeline', () => {
     expect(snapshot(repo)).toEqual(generated);
   });
 
-  it('says which cron script no stage runs after a re-run drops its job', async () => {
+  it('says which cron script and conf no stage uses after a re-run drops them', async () => {
     const root = exampleCopy();
     expect((await inProcess('create', [root, ...FLAGS, '--cron', 'backup,cleanup'])).exitCode).toBe(
       0,
@@ -46,6 +46,8 @@ describe('re-running create-mcc-pipeline', () => {
       'note: no stage runs mcc/cron/cleanup.py any more; remove it if it is not needed',
     );
     expect(existsSync(join(root, 'mcc', 'cron', 'cleanup.py'))).toBe(true);
+    const fewer = await inProcess('create', [root, ...FLAGS, '--stages', 'prod', '--force']);
+    expect(fewer.stdout).toContain('note: no stage uses mcc/conf-dev.yml any more');
   });
 
   it('leaves an edited file without --force, shows it with --dry-run, then overwrites', async () => {

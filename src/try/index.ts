@@ -311,15 +311,25 @@ function checkConnection(answers: Answers, sandbox: string | undefined): void {
  * A handler that works on another stage's conf (reset-dev in a sandbox tried
  * as prod) would wipe or overwrite what the sandbox holds, so it is refused.
  */
-function checkSandboxStage(options: TryOptions, stage: string): void {
-  if (options.sandbox === undefined) return;
-  const recorded = join(resolve(options.sandbox), STATE_FOLDER, STAGE_FILE);
+function checkSandboxStage(
+  flag: string,
+  sandbox: string | undefined,
+  name: string,
+  stage: string,
+): void {
+  if (sandbox === undefined || stage === '') return;
+  const recorded = join(resolve(sandbox), STATE_FOLDER, STAGE_FILE);
   const held = existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : stage;
   if (held === stage) return;
   throw new UsageError(
-    `--sandbox ${JSON.stringify(options.sandbox)}: it holds a rehearsal of ${held}, but ` +
-      `--stage ${options.stage} works on ${stage}: give it a sandbox of ${stage}'s`,
+    `${flag} ${JSON.stringify(sandbox)}: it holds a rehearsal of ${held}, but ` +
+      `--stage ${name} works on ${stage} there: give it a sandbox of ${stage}'s`,
   );
+}
+
+/** The folder itself, through any link, so that two names of one folder compare equal. */
+function realFolder(path: string): string {
+  return existsSync(path) ? realpathSync(path) : resolve(path);
 }
 
 function confStage(path: string, fallback: string): string {
@@ -428,7 +438,7 @@ async function plan(root: string, options: TryOptions): Promise<Plan> {
   if (
     options.sourceSandbox !== undefined &&
     options.sandbox !== undefined &&
-    resolve(options.sourceSandbox) === resolve(options.sandbox)
+    realFolder(options.sourceSandbox) === realFolder(options.sandbox)
   ) {
     throw new UsageError(
       `--source-sandbox ${JSON.stringify(options.sourceSandbox)}: it is the --sandbox itself; ` +
@@ -442,7 +452,14 @@ async function plan(root: string, options: TryOptions): Promise<Plan> {
   }
   checkConnection(answers, options.sandbox);
   const confFile = join(root, 'mcc', conf);
-  if (existsSync(confFile)) checkSandboxStage(options, confStage(confFile, options.stage));
+  if (existsSync(confFile)) {
+    checkSandboxStage('--sandbox', options.sandbox, options.stage, confStage(confFile, ''));
+  }
+  const sourceFile = join(root, 'mcc', String(parameters.source_conf));
+  if (options.sourceSandbox !== undefined && existsSync(sourceFile)) {
+    const source = confStage(sourceFile, '');
+    checkSandboxStage('--source-sandbox', options.sourceSandbox, options.stage, source);
+  }
   const modules = workerModules(root, answers);
   return { answers, parameters, conf, port: await sandboxPort(options), modules };
 }

@@ -337,7 +337,7 @@ describe('mcc check', () => {
 describe('create-mcc-pipeline after mcc add', () => {
   it('given its last flags again, keeps the lists mcc add grew since', async () => {
     const flags = ['--services', 'notes-api', '--cron', 'backup', '--tenancy', 'multi'];
-    const root = await generate(...flags, '--domains', 'a.example.com');
+    const root = await generate(...flags, '--domains', 'a.example.com,z.example.com');
     const adds = [
       ['service', 'notes-worker'],
       ['cron', 'health-check'],
@@ -345,13 +345,9 @@ describe('create-mcc-pipeline after mcc add', () => {
     ];
     for (const args of adds) expect((await add(root, ...args)).stderr).toBe('');
     const before = snapshot(root);
-    const rerun = await inProcess('create', [
-      root,
-      ...HOST,
-      ...flags,
-      '--domains',
-      'a.example.com',
-    ]);
+    // The same list in another order is the same list.
+    const domains = ['--domains', 'z.example.com,a.example.com'];
+    const rerun = await inProcess('create', [root, ...HOST, ...flags, ...domains]);
     expect(rerun.stderr).toBe('');
     expect(rerun.exitCode).toBe(0);
     expect(rerun.stdout).toContain(

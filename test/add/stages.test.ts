@@ -91,6 +91,11 @@ describe('handler stages under mcc try', () => {
     expect(same.exitCode).toBe(2);
     const prodAsDev = await tryStage('clone-prod-to-dev', prod, '--source-sandbox', prod);
     expect(prodAsDev.exitCode).toBe(2);
+    const devAsProd = await tryStage('clone-prod-to-dev', tempDir('dev2'), '--source-sandbox', dev);
+    expect(devAsProd.stderr).toMatch(
+      /^error: --source-sandbox ".*": it holds a rehearsal of dev, but --stage clone-prod-to-dev works on prod there/,
+    );
+    expect(devAsProd.exitCode).toBe(2);
     expect(await notes(prod)).toEqual(['from prod']);
 
     // A config.yml edited by hand to clone into prod is refused before anything changes.

@@ -3,7 +3,7 @@
  * two deploys at once, a failing smoke test, a rollback across a uv.lock change, and a
  * release dated later than the clock.
  */
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -155,6 +155,7 @@ describe('the generated deploy under faults', () => {
     expect(oldPackages.some((name) => name.startsWith('httpx'))).toBe(false);
 
     const folder = upload(sandbox);
+    chmodSync(join(folder, 'app', 'worker.py'), 0o755);
     const pyproject = join(folder, 'pyproject.toml');
     writeFileSync(
       pyproject,
@@ -173,6 +174,10 @@ describe('the generated deploy under faults', () => {
       JSON.parse(readFileSync(join(sandbox.base, 'api', release, 'mcc-release.json'), 'utf8'));
     expect(record(changed).uv_lock_sha256).not.toBe(record(old).uv_lock_sha256);
     // Releases share unchanged files, never a changed one.
+    // A file whose mode alone changed is the new release's own.
+    const mode = (release: string) =>
+      statSync(join(sandbox.base, 'api', release, 'app', 'worker.py')).mode & 0o111;
+    expect([mode(old), mode(changed)]).toEqual([0, 0o111]);
     for (const release of [old, changed]) {
       const lock = readFileSync(join(sandbox.base, 'api', release, 'uv.lock'));
       expect(createHash('sha256').update(lock).digest('hex')).toBe(record(release).uv_lock_sha256);
