@@ -75,9 +75,23 @@ function sameFlag(key: string, a: string, b: string): boolean {
   const items = (value: string) =>
     value
       .split(',')
-      .map((item) => item.trim().toLowerCase())
+      .map((item) => item.trim())
       .sort();
   return items(a).join(',') === items(b).join(',');
+}
+
+/**
+ * The last run's flags given again (from a script, or the shell's history)
+ * keep what mcc add changed since: those are `repeated`. `recorded` is what
+ * answers.yml keeps for the next run.
+ */
+function lastRunFlags(flags: Raw, last: Raw, saved: Raw) {
+  const again = (key: string) => last[key] !== undefined && sameFlag(key, flags[key]!, last[key]);
+  const repeated = Object.keys(flags).filter(
+    (key) => again(key) && saved[key] !== undefined && !sameFlag(key, saved[key], flags[key]!),
+  );
+  const changed = Object.entries(flags).filter(([key]) => !again(key));
+  return { repeated, recorded: { ...last, ...Object.fromEntries(changed) } };
 }
 
 /** Cron scripts in the repository that no stage's cron jobs name. */
@@ -117,20 +131,11 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const detected = detect(root);
   const previous = readAnswers(root);
   const saved = previous ? toRaw(previous) : {};
-  // The last run's flags given again (from a script, or the shell's history) keep
-  // what mcc add changed since.
-  const lastFlags = previous?.flags ?? {};
-  const repeated = Object.keys(flags).filter(
-    (key) =>
-      lastFlags[key] !== undefined &&
-      sameFlag(key, flags[key]!, lastFlags[key]) &&
-      saved[key] !== undefined &&
-      !sameFlag(key, saved[key], flags[key]!),
-  );
+  const { repeated, recorded } = lastRunFlags(flags, previous?.flags ?? {}, saved);
   const defaults = {
     ...saved,
     ...flags,
-    ...Object.fromEntries(repeated.map((k) => [k, saved[k]!])),
+    ...Object.fromEntries(repeated.map((key) => [key, saved[key]!])),
   };
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;
@@ -140,12 +145,8 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const given = Object.keys(raw).filter((key) => raw[key] !== saved[key]);
   const { flags: _last, ...carried } = carryAddedDetails(toAnswers(raw), previous, new Set(given));
   // First in mcc/answers.yml, so that what mcc add appends (handlers) follows as a re-run has it.
-  const allFlags = { ...lastFlags };
-  for (const [key, value] of Object.entries(flags)) {
-    if (lastFlags[key] === undefined || !sameFlag(key, value, lastFlags[key]))
-      allFlags[key] = value;
-  }
-  const answers = { ...(Object.keys(allFlags).length > 0 ? { flags: allFlags } : {}), ...carried };
+  const hasFlags = Object.keys(recorded).length > 0;
+  const answers = { ...(hasFlags ? { flags: recorded } : {}), ...carried };
   checkHandlers(answers);
   checkStageFolders(answers);
   checkRepository(root, answers);
