@@ -2,7 +2,7 @@
  * mcc add domain: one more tenant of a multi-tenant project, in the DOMAINS
  * of each stage's conf. The next deploy creates and migrates its database.
  */
-import { addGenerator, Edits, emptyPlan, updateAnswers, type AddPlan } from '../src/add.js';
+import { addGenerator, Edits, emptyPlan, recordInList, type AddPlan } from '../src/add.js';
 import { UsageError } from '../src/errors.js';
 import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
 import * as v from '../src/validate.js';
@@ -29,18 +29,8 @@ export function planDomain(pipeline: Pipeline, value: string, stage?: string): A
     if (domains.includes(domain)) plan.already.push(`${path}: ${domain}`);
     else edits.set(path, addToSeq(path, text, 'DOMAINS', domain));
   }
-  updateAnswers(pipeline, edits, (answers) => {
-    // Every stage that shares the project's list gets it there; else each its own.
-    if (stage === undefined && answers.stages.every((s) => !s.domains)) {
-      if (!answers.domains.includes(domain)) answers.domains.push(domain);
-      return;
-    }
-    for (const entry of answers.stages) {
-      if (!targets.some((target) => target.name === entry.name)) continue;
-      const list = entry.domains ?? answers.domains;
-      if (!list.includes(domain)) entry.domains = [...list, domain];
-    }
-  });
+  const everyStage = stage === undefined;
+  recordInList(pipeline, edits, { key: 'domains', item: domain, targets, everyStage });
   plan.actions.push(...edits.actions());
   plan.notes.push(
     pipeline.database === 'none'

@@ -2,7 +2,7 @@
  * mcc add service: one more systemd unit the deploy restarts, in the conf of
  * each stage. A conf with one SERVICE_NAME gets a SERVICES list in its place.
  */
-import { addGenerator, Edits, emptyPlan, updateAnswers, type AddPlan } from '../src/add.js';
+import { addGenerator, Edits, emptyPlan, recordInList, type AddPlan } from '../src/add.js';
 import { confPath, targetStages, type Pipeline } from '../src/pipeline.js';
 import * as v from '../src/validate.js';
 import { readYamlData } from '../src/yaml-read.js';
@@ -37,18 +37,8 @@ export function planService(pipeline: Pipeline, unit: string, stage?: string): A
     if (edited === null) plan.already.push(`${path}: ${unit}`);
     else edits.set(path, edited);
   }
-  updateAnswers(pipeline, edits, (answers) => {
-    // Every stage that shares the project's list gets it there; else each its own.
-    if (stage === undefined && answers.stages.every((s) => !s.services)) {
-      if (!answers.services.some((known) => sameUnit(known, unit))) answers.services.push(unit);
-      return;
-    }
-    for (const entry of answers.stages) {
-      if (!targets.some((target) => target.name === entry.name)) continue;
-      const list = entry.services ?? answers.services;
-      if (!list.some((known) => sameUnit(known, unit))) entry.services = [...list, unit];
-    }
-  });
+  const change = { key: 'services' as const, item: unit, targets, everyStage: stage === undefined };
+  recordInList(pipeline, edits, change, sameUnit);
   plan.actions.push(...edits.actions());
   plan.notes.push(
     `the next deploy restarts ${unit} after the others; its systemd unit and the sudoers ` +

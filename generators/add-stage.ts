@@ -26,7 +26,6 @@ import {
   confPath,
   deploymentStages,
   findStage,
-  readConf,
   readText,
   type Pipeline,
   type StageEntry,
@@ -169,7 +168,7 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
       `--source ${JSON.stringify(source.name)}: it is the stage it would copy into`,
     );
   }
-  const hosts = [source, target].map((stage) => readConf(pipeline.root, stage.conf)?.REMOTE_HOST);
+  const hosts = [source, target].map((stage) => pipeline.confs[stage.conf]?.REMOTE_HOST);
   if (pipeline.database === 'sqlite' && String(hosts[0]) !== String(hosts[1])) {
     // The handler runs on the target's server and reads the source's files there.
     throw new UsageError(
@@ -270,7 +269,7 @@ function remoteBaseFor(base: string, source: string, name: string): string {
 /** A deployment stage already using this folder on this server, from the confs. */
 function stageInFolder(pipeline: Pipeline, host: string, base: string): string | undefined {
   const stages = deploymentStages(pipeline).flatMap((stage) => {
-    const conf = readConf(pipeline.root, stage.conf);
+    const conf = pipeline.confs[stage.conf];
     if (!conf) return [];
     const [remoteHost, remoteBase] = [String(conf.REMOTE_HOST), String(conf.REMOTE_BASE)];
     return [{ name: stage.name, remoteHost, remoteBase }];

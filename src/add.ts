@@ -11,7 +11,7 @@ import { applyPlan } from './apply.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
 import { CommandError, UsageError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
-import { loadPipeline, readText, type Pipeline } from './pipeline.js';
+import { loadPipeline, readText, type Pipeline, type StageEntry } from './pipeline.js';
 
 export interface AddOptions {
   yes: boolean;
@@ -139,4 +139,30 @@ export function updateAnswers(
   change(answers);
   const text = serializeAnswers(answers);
   if (text !== pipeline.answersText) edits.set(ANSWERS_FILE, text);
+}
+
+/**
+ * Record an item added to a list the answers keep for the project and, where a
+ * stage has its own, per stage: the project's list when the add reaches every
+ * stage and none has its own; else the list of each stage it reaches.
+ */
+export function recordInList(
+  pipeline: Pipeline,
+  edits: Edits,
+  change: { key: 'domains' | 'services'; item: string; targets: StageEntry[]; everyStage: boolean },
+  same: (known: string, item: string) => boolean = (known, item) => known === item,
+): void {
+  const { key, item, targets, everyStage } = change;
+  const has = (list: string[]) => list.some((known) => same(known, item));
+  updateAnswers(pipeline, edits, (answers) => {
+    if (everyStage && answers.stages.every((stage) => !stage[key])) {
+      if (!has(answers[key])) answers[key].push(item);
+      return;
+    }
+    for (const entry of answers.stages) {
+      if (!targets.some((target) => target.name === entry.name)) continue;
+      const list = entry[key] ?? answers[key];
+      if (!has(list)) entry[key] = [...list, item];
+    }
+  });
 }

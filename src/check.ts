@@ -12,7 +12,8 @@ import { nearest } from './nearest.js';
 import { CommandError, UsageError } from './errors.js';
 import * as v from './validate.js';
 import { parseYaml, toData } from './yaml-read.js';
-import { readConf, readText } from './pipeline.js';
+import { readText } from './pipeline.js';
+import { sharedFolder } from './answers.js';
 import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
 export interface Problem {
@@ -311,9 +312,15 @@ function checkCronJobs(root: string, report: Report, jobs: unknown): void {
   if (duplicate !== undefined) report.add('CRON_JOBS', `${quote(duplicate)} is listed twice`);
 }
 
-function checkConf(root: string, file: string, report: Report, uses: StageUse[]): void {
+/** Checks one conf; returns what it holds, when that is a mapping. */
+function checkConf(
+  root: string,
+  file: string,
+  report: Report,
+  uses: StageUse[],
+): Record<string, unknown> | undefined {
   const conf = readYaml(root, file, report);
-  if (conf === undefined) return;
+  if (conf === undefined) return undefined;
   const name = file.replace(/^mcc\//, '');
   const users = uses.filter((use) => use.conf === name);
   if (users.length === 0 && uses.length > 0) report.warn('', 'no stage of config.yml uses it');
@@ -328,7 +335,7 @@ function checkConf(root: string, file: string, report: Report, uses: StageUse[])
   }
   if (!isMapping(conf)) {
     report.add('', 'expected a mapping of upper-case keys');
-    return;
+    return undefined;
   }
   checkMapping(report, '', conf, CONF_KEYS);
   if (!('SERVICE_NAME' in conf) && !('SERVICES' in conf)) {
@@ -347,6 +354,7 @@ function checkConf(root: string, file: string, report: Report, uses: StageUse[])
     checkList(report, 'SMOKE_URLS', conf.SMOKE_URLS, (u) => url(u), 'URLs');
   }
   if ('CRON_JOBS' in conf) checkCronJobs(root, report, conf.CRON_JOBS);
+  return conf;
 }
 
 /** Reads the build's lists and what the deploy modules import and open, with Python's ast. */
@@ -478,22 +486,25 @@ async function checkBuildCopies(root: string, report: Report): Promise<void> {
   }
 }
 
+interface CheckedConf {
+  name: string;
+  report: Report;
+  values: Record<string, unknown> | undefined;
+}
+
 /** Two deployment stages in one folder on one server would take each other's releases. */
-function checkSeparateFolders(root: string, uses: StageUse[], reports: Report[]): void {
-  const seen = new Map<string, string>();
-  for (const conf of new Set(uses.filter((use) => use.deploys).map((use) => use.conf))) {
-    const report = reports.find((r) => r.file === `mcc/${conf}`);
-    let values: Record<string, unknown> | null = null;
-    try {
-      values = readConf(root, conf);
-    } catch {
-      continue; // its own report says why it cannot be read
+function checkSeparateFolders(uses: StageUse[], confs: CheckedConf[]): void {
+  const seen: { name: string; remoteHost: string; remoteBase: string }[] = [];
+  // In config.yml's order: the later stage's conf is the one reported.
+  for (const name of new Set(uses.filter((use) => use.deploys).map((use) => use.conf))) {
+    const { report, values } = confs.find((conf) => conf.name === name) ?? {};
+    if (report === undefined || values === undefined) continue;
+    const [remoteHost, remoteBase] = [String(values.REMOTE_HOST), String(values.REMOTE_BASE)];
+    const other = sharedFolder(seen, remoteHost, remoteBase);
+    if (other !== undefined) {
+      report.add('REMOTE_BASE', `the same folder on the same host as mcc/${other}`);
     }
-    if (!report || !isMapping(values)) continue;
-    const folder = `${String(values.REMOTE_HOST).toLowerCase()}:${String(values.REMOTE_BASE)}`;
-    const other = seen.get(folder);
-    if (other === undefined) seen.set(folder, conf);
-    else report.add('REMOTE_BASE', `the same folder on the same host as mcc/${other}`);
+    seen.push({ name, remoteHost, remoteBase });
   }
 }
 
@@ -529,16 +540,16 @@ export async function checkPipeline(root: string): Promise<Problem[]> {
       : [],
   );
   for (const use of uses) if (existsSync(join(root, 'mcc', use.conf))) confFiles.add(use.conf);
-  const confs = [...confFiles].sort().map((name) => {
+  const confs = [...confFiles].sort().map((name): CheckedConf => {
     const report = new Report(`mcc/${name}`);
-    checkConf(root, `mcc/${name}`, report, uses);
-    return report;
+    return { name, report, values: checkConf(root, `mcc/${name}`, report, uses) };
   });
-  checkSeparateFolders(root, uses, confs);
+  checkSeparateFolders(uses, confs);
   const migrations = checkMigrations(root);
   const build = new Report('mcc_build.py');
   await checkBuildCopies(root, build);
-  return [config, ...confs, ...migrations, build].flatMap((report) => report.problems);
+  const reports = [config, ...confs.map((conf) => conf.report), ...migrations, build];
+  return reports.flatMap((report) => report.problems);
 }
 
 export function formatProblem({ file, key, message, warning }: Problem): string {

@@ -37,6 +37,8 @@ export interface Pipeline {
   /** Where alembic keeps its revisions, when the project migrates with alembic. */
   alembicScripts: string;
   multiTenant: boolean;
+  /** Each conf a stage names, as read, by file name; null when it is missing. */
+  confs: Record<string, Record<string, unknown> | null>;
 }
 
 export const PIPELINE_FILES = ['mcc_deploy.py', 'config.yml'];
@@ -99,7 +101,7 @@ export function loadPipeline(root: string): Pipeline {
     );
   }
   const answers = readAnswers(root);
-  const confs = stages.map((stage) => readConf(root, stage.conf));
+  const confs = Object.fromEntries(stages.map((stage) => [stage.conf, readConf(root, stage.conf)]));
   return {
     root,
     configText,
@@ -110,7 +112,10 @@ export function loadPipeline(root: string): Pipeline {
     database: readDatabase(root),
     alembic: existsSync(join(root, 'alembic.ini')),
     alembicScripts: alembicScripts(root) ?? 'alembic',
-    multiTenant: answers?.tenancy === 'multi' || confs.some((conf) => Array.isArray(conf?.DOMAINS)),
+    multiTenant:
+      answers?.tenancy === 'multi' ||
+      Object.values(confs).some((conf) => Array.isArray(conf?.DOMAINS)),
+    confs,
   };
 }
 
