@@ -87,11 +87,14 @@ function sameFlag(key: string, a: string, b: string): boolean {
  */
 function lastRunFlags(flags: Raw, last: Raw, saved: Raw) {
   const again = (key: string) => last[key] !== undefined && sameFlag(key, flags[key]!, last[key]);
-  const repeated = Object.keys(flags).filter(
-    (key) => again(key) && saved[key] !== undefined && !sameFlag(key, saved[key], flags[key]!),
-  );
-  const changed = Object.entries(flags).filter(([key]) => !again(key));
-  return { repeated, recorded: { ...last, ...Object.fromEntries(changed) } };
+  const grown = (key: string) =>
+    saved[key] !== undefined && !sameFlag(key, saved[key], flags[key]!);
+  const repeated = Object.keys(flags).filter((key) => again(key) && grown(key));
+  // A list that holds what the answers hold, in another order, is no change either.
+  const reordered = Object.keys(flags).filter((key) => saved[key] !== undefined && !grown(key));
+  const kept = [...repeated, ...reordered];
+  const changed = Object.entries(flags).filter(([key]) => !kept.includes(key) && !again(key));
+  return { repeated, kept, recorded: { ...last, ...Object.fromEntries(changed) } };
 }
 
 /** Cron scripts in the repository that no stage's cron jobs name. */
@@ -131,11 +134,11 @@ export async function create(directory: string, flags: Raw, options: CreateOptio
   const detected = detect(root);
   const previous = readAnswers(root);
   const saved = previous ? toRaw(previous) : {};
-  const { repeated, recorded } = lastRunFlags(flags, previous?.flags ?? {}, saved);
+  const { repeated, kept, recorded } = lastRunFlags(flags, previous?.flags ?? {}, saved);
   const defaults = {
     ...saved,
     ...flags,
-    ...Object.fromEntries(repeated.map((key) => [key, saved[key]!])),
+    ...Object.fromEntries(kept.map((key) => [key, saved[key]!])),
   };
   const interactive = !options.yes && Boolean(process.stdin.isTTY);
   const prompter = interactive ? (await import('./prompt.js')).promptQuestion : null;

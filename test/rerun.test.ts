@@ -36,6 +36,18 @@ describe('re-running create-mcc-pipeline', () => {
     expect(snapshot(repo)).toEqual(generated);
   });
 
+  it('takes a list in another order as the same list', async () => {
+    const root = exampleCopy();
+    const lists = ['--cron', 'backup,cleanup', '--services', 'notes-api,notes-worker'];
+    expect((await inProcess('create', [root, ...FLAGS, ...lists])).exitCode).toBe(0);
+    const before = snapshot(root);
+    const reordered = ['--cron', 'cleanup,backup', '--services', 'notes-worker,notes-api'];
+    const again = await inProcess('create', [root, ...FLAGS, ...reordered]);
+    expect(again.stderr).toBe('');
+    expect(again.exitCode).toBe(0);
+    expect(snapshot(root)).toEqual(before);
+  });
+
   it('says which cron script and conf no stage uses after a re-run drops them', async () => {
     const root = exampleCopy();
     expect((await inProcess('create', [root, ...FLAGS, '--cron', 'backup,cleanup'])).exitCode).toBe(
