@@ -128,6 +128,9 @@ describe('handler stages under mcc try', () => {
   }, 120_000);
 
   it('db-backup writes a copy that db-restore brings back, saving the state first', async () => {
+    const fresh = await tryStage('db-backup', tempDir('fresh-prod'));
+    passed(fresh);
+    expect(fresh.stdout).toContain('no database to back up yet');
     passed(await tryStage('db-backup', prod));
     const [daily] = readdirSync(join(prod, 'backups', 'daily'));
     expect(existsSync(join(prod, 'backups', 'daily', daily!, 'default.db'))).toBe(true);
