@@ -62,7 +62,7 @@ describe('re-running create-mcc-pipeline', () => {
     expect(fewer.stdout).toContain('note: no stage uses mcc/conf-dev.yml any more');
   });
 
-  it('leaves an edited file without --force, shows it with --dry-run, then overwrites', async () => {
+  it('keeps an edited file without --force, shows it with --dry-run, then overwrites', async () => {
     const path = join(repo, 'mcc_deploy.py');
     const edited = readFileSync(path, 'utf8').replace('def main(', '# my change\ndef main(');
     writeFileSync(path, edited);

@@ -131,7 +131,10 @@ describe('mcc try with alembic', () => {
     const failed = await tryDeploy(repo, sandbox);
     expect(failed.exitCode).toBe(1);
     expect(failed.output).toMatch(
-      /alembic failed on b\.example\.com: .*Error: .*"tags" already exists; restored a\.example\.com/,
+      new RegExp(
+        'alembic failed on b\\.example\\.com: .*Error: .*"tags" already exists; ' +
+          'restored a\\.example\\.com',
+      ),
     );
     expect(readlinkSync(join(sandbox, 'current-api'))).toBe(live);
     expect(await tablesIn(databases[0]!)).toEqual(['alembic_version', 'notes']);

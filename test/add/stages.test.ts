@@ -93,8 +93,9 @@ describe('handler stages under mcc try', () => {
     expect(prodAsDev.exitCode).toBe(2);
     const devAsProd = await tryStage('clone-prod-to-dev', tempDir('dev2'), '--source-sandbox', dev);
     expect(devAsProd.stderr).toMatch(
-      /^error: --source-sandbox ".*": it holds a rehearsal of dev, but --stage clone-prod-to-dev works on prod there/,
+      /^error: --source-sandbox ".*": it holds a rehearsal of dev, /,
     );
+    expect(devAsProd.stderr).toContain('but --stage clone-prod-to-dev works on prod there');
     expect(devAsProd.exitCode).toBe(2);
     expect(await notes(prod)).toEqual(['from prod']);
 

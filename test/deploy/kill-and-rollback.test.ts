@@ -45,7 +45,8 @@ async function tables(path: string): Promise<string[]> {
   const script =
     'import sqlite3, sys\n' +
     'db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)\n' +
-    'print(",".join(sorted(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type=\'table\'"))))\n';
+    'tables = db.execute("SELECT name FROM sqlite_master WHERE type=\'table\'")\n' +
+    'print(",".join(sorted(r[0] for r in tables)))\n';
   return (await execa('python3', ['-c', script, path])).stdout.split(',');
 }
 

@@ -36,11 +36,15 @@ const database = (domain: string) => join(sandbox.base, 'domains', domain, 'note
 
 async function sql(domain: string, statement: string): Promise<void> {
   const script =
-    'import sqlite3, sys\nsqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2])\n';
+    'import sqlite3, sys\n' +
+    'sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2])\n';
   await execa('python3', ['-c', script, database(domain), statement]);
 }
 
-/** Holds BEGIN IMMEDIATE with one insert; prints "holding", commits on stdin EOF or after `seconds`. */
+/**
+ * Holds BEGIN IMMEDIATE with one insert; prints "holding", then commits on stdin EOF or
+ * after `seconds`.
+ */
 function holdWriteTransaction(domain: string, seconds: number): ResultPromise {
   const script =
     'import sqlite3, sys, select\n' +
@@ -149,7 +153,8 @@ describe('migrations under faults', () => {
     }
     const integrity = await execa('python3', [
       '-c',
-      'import sqlite3, sys\nprint(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])',
+      'import sqlite3, sys\n' +
+        'print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])',
       database('c.example.com'),
     ]);
     expect(integrity.stdout).toBe('ok');

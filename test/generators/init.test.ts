@@ -50,7 +50,7 @@ for (const tenancy of ['single', 'multi']) {
 }
 
 describe('the init generator', () => {
-  it(`writes Python that passes ruff for all ${matrix.length} combinations of answers`, async () => {
+  it(`writes Python that passes ruff for all ${matrix.length} sets of answers`, async () => {
     const root = tempDir('matrix');
     const folders = [];
     for (const [index, flags] of matrix.entries()) {
