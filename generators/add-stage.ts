@@ -291,10 +291,11 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   if (sourceText === null) {
     throw new UsageError(`--from ${JSON.stringify(source.name)}: ${confPath(source)} is missing`);
   }
-  const { document, problems } = parseYaml(sourceText);
-  if (problems.length > 0) {
-    throw new CommandError(`${confPath(source)}: ${describeProblem(problems[0]!)}`);
+  const parsed = parseYaml(sourceText);
+  if (parsed.problems.length > 0) {
+    throw new CommandError(`${confPath(source)}: ${describeProblem(parsed.problems[0]!)}`);
   }
+  const document = parsed.document.clone();
   const values = (document.toJS() ?? {}) as Record<string, unknown>;
   const base = flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name);
   v.check('--remote-base', base, v.remoteBase);

@@ -39,6 +39,24 @@ const precompiledTemplates = {
   },
 };
 
+// Our generators have one action type, render (src/engine.ts). node-plop's
+// built-in file actions, and the glob and binary-file libraries they load,
+// would only slow every command's start, so the bundle leaves them out.
+const withoutBuiltInActions = {
+  name: 'without-built-in-actions',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^\.\/actions\/index\.js$/ }, (args) =>
+      /[\\/]node-plop[\\/]src$/.test(args.resolveDir)
+        ? { path: 'node-plop-actions', namespace: 'without-built-in-actions' }
+        : undefined,
+    );
+    bundle.onLoad({ filter: /.*/, namespace: 'without-built-in-actions' }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
+  },
+};
+
 const outdir = join(root, 'dist/cli');
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -53,6 +71,6 @@ await build({
   banner: {
     js: "import { createRequire as __mccRequire } from 'node:module'; const require = __mccRequire(import.meta.url);",
   },
-  plugins: [precompiledTemplates],
+  plugins: [precompiledTemplates, withoutBuiltInActions],
   logLevel: 'warning',
 });

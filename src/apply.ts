@@ -3,8 +3,8 @@
  * already holds, and writing the result as one unit.
  */
 import { CommandError, ConflictError, InterruptedError } from './errors.js';
+import { checkPython } from './compile.js';
 import {
-  checkPython,
   checkYaml,
   compare,
   report,

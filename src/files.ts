@@ -17,10 +17,10 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { parse as parseYaml } from 'yaml';
 
 import pc from './colours.js';
 import { CommandError } from './errors.js';
+import { describeProblem, parseYaml } from './yaml-read.js';
 
 export interface PlannedFile {
   /** Relative to the repository root, with forward slashes. */
@@ -83,55 +83,15 @@ export function unifiedDiff(comparison: Comparison): string {
   );
 }
 
-const COMPILE_ALL = `
-import json, sys
-for name, source in json.load(sys.stdin).items():
-    try:
-        compile(source, name, "exec", dont_inherit=True)
-    except SyntaxError as error:
-        print(f"{name} line {error.lineno}: {error.msg}")
-`;
-
-/** Compile the Python about to be written, in one python3 process. */
-export async function checkPython(files: PlannedFile[]): Promise<void> {
-  const sources = Object.fromEntries(
-    files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
-  );
-  if (Object.keys(sources).length === 0) return;
-  // Node's own execFile, not execa: this runs on every write, and execa's load costs more.
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const running = promisify(execFile)('python3', ['-I', '-S', '-c', COMPILE_ALL]);
-  running.child.stdin?.end(JSON.stringify(sources));
-  let stdout = '';
-  let stderr = '';
-  try {
-    ({ stdout, stderr } = await running);
-  } catch (error) {
-    const failed = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (failed.code === 'ENOENT') {
-      process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
-      return;
-    }
-    ({ stdout = '', stderr = String(error) } = failed);
-  }
-  const problems = stdout.trim();
-  if (problems !== '' || stderr.trim() !== '') {
-    const reason = problems || stderr.trim().split('\n').pop();
-    throw new CommandError(`generated Python does not compile, nothing was written: ${reason}`);
-  }
-}
-
 /** Refuse any generated YAML that would not even parse. */
 export function checkYaml(files: PlannedFile[]): void {
   for (const file of files) {
-    if (/\.ya?ml$/.test(file.path)) {
-      try {
-        parseYaml(file.content);
-      } catch (error) {
-        throw new CommandError(`generated ${file.path} is not valid YAML: ${String(error)}`);
-      }
+    if (!/\.ya?ml$/.test(file.path)) continue;
+    const problem = parseYaml(file.content).problems[0];
+    if (problem) {
+      throw new CommandError(
+        `generated ${file.path} is not valid YAML: ${describeProblem(problem)}`,
+      );
     }
   }
 }

@@ -14,7 +14,29 @@ export interface YamlProblem {
   message: string;
 }
 
-export function parseYaml(text: string): { document: Document.Parsed; problems: YamlProblem[] } {
+interface Parsed {
+  document: Document.Parsed;
+  problems: YamlProblem[];
+}
+
+/** The texts parsed last, newest last: one command reads and checks each file more than once. */
+const parsed = new Map<string, Parsed>();
+const KEPT = 32;
+
+/**
+ * A YAML text parsed, with its problems. The same text is parsed once, so the
+ * Document is shared: read it, and make any change to a clone().
+ */
+export function parseYaml(text: string): Parsed {
+  const known = parsed.get(text);
+  if (known) return known;
+  const result = parseFresh(text);
+  parsed.set(text, result);
+  if (parsed.size > KEPT) parsed.delete(parsed.keys().next().value!);
+  return result;
+}
+
+function parseFresh(text: string): Parsed {
   const document = parseDocument(text, READ_OPTIONS);
   const problems = document.errors.map((error) => ({
     line: error.linePos?.[0].line ?? null,

@@ -10,7 +10,8 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { CommandError } from '../src/errors.js';
-import { checkPython, checkYaml, writeAll } from '../src/files.js';
+import { checkPython } from '../src/compile.js';
+import { checkYaml, writeAll } from '../src/files.js';
 import { version } from '../src/version.js';
 import { ROOT, cli, exampleCopy, snapshot, tempDir } from './helpers.js';
 import { inProcess } from './in-process.js';

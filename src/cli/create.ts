@@ -1,6 +1,7 @@
 /** The create-mcc-pipeline command line: flags come from the questions table. */
 import { Command } from 'commander';
 
+import { startPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
 import {
   exitQuietlyOnClosedOutput,
@@ -50,6 +51,7 @@ export function createProgram(): Command {
         (entry): entry is [string, string] => typeof entry[1] === 'string',
       ),
     );
+    if (!dryRun) startPythonCheck();
     const { create } = await import('../create.js');
     await create(directory, flags, { yes: !!yes, dryRun: !!dryRun, force: !!force });
   });

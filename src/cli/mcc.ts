@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
+import { startPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
 import {
@@ -97,6 +98,7 @@ function addCommand(parent: Command, spec: string, description: string, example:
 
 function runs(action: AddAction) {
   return async (name: string | undefined, options: Record<string, unknown>) => {
+    if (!options.dryRun) startPythonCheck();
     const commands = await import('./add.js');
     await (commands[action] as (n: string | undefined, o: unknown) => Promise<void>)(name, options);
   };

@@ -1,0 +1,150 @@
+/**
+ * Compiling the Python about to be written, in one python3 process. The
+ * process can be started as soon as a command knows it will write: python3
+ * then starts up while the files are planned, and the check itself costs
+ * little. Nothing here is heavy to load, so the command lines import it first.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+import { CommandError } from './errors.js';
+import type { PlannedFile } from './files.js';
+
+// One line of JSON when done: the problems found, an empty list for none.
+const COMPILE_ALL = `
+import json, sys
+problems = []
+for name, source in json.load(sys.stdin).items():
+    try:
+        compile(source, name, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        problems.append(f"{name} line {error.lineno}: {error.msg}")
+print(json.dumps(problems), flush=True)
+`;
+
+type Outcome =
+  | { problems: string[] }
+  | { missing: true }
+  /** python3 ended without an answer; what it said on stderr. */
+  | { failed: string };
+
+interface Compiler {
+  /** Hand over the sources and wait for what python3 made of them. */
+  compile(sources: Record<string, string>): Promise<Outcome>;
+}
+
+type Handle = { ref(): void; unref(): void };
+
+/** Whether path is a program that starts with #!; null when it is no program at all. */
+function isScript(path: string): boolean | null {
+  let fd: number;
+  try {
+    accessSync(path, constants.X_OK);
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const start = Buffer.alloc(2);
+    return readSync(fd, start, 0, 2, 0) === 2 && start.toString('latin1') === '#!';
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The python3 to compile with. Any Python 3 can tell whether a file compiles,
+ * and a version manager's launcher script (a pyenv or asdf shim) spends more
+ * time choosing one than the check takes: so the first python3 on PATH that is
+ * a program rather than a script, else whatever python3 PATH gives.
+ */
+export function compilerPath(path = process.env.PATH ?? ''): string {
+  for (const folder of path.split(delimiter)) {
+    if (folder === '') continue;
+    const candidate = join(folder, 'python3');
+    if (isScript(candidate) === false) return candidate;
+  }
+  return 'python3';
+}
+
+/**
+ * python3 waiting for sources on its stdin. Neither the process nor its pipes
+ * keep Node running while it waits, nor once it has answered: a command that
+ * ends without compiling simply exits (python3 then reads the end of its input
+ * and ends too), and one that has its answer need not wait for python3 to exit.
+ */
+function startCompiler(): Compiler {
+  // -I -S: only the compiler is needed, not the user's environment or site-packages.
+  const child = spawn(compilerPath(), ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
+  // The pipes are sockets, which can be let go of like the process.
+  const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as Handle[];
+  const hold = (held: boolean) => {
+    for (const handle of handles) {
+      if (held) handle.ref();
+      else handle.unref();
+    }
+  };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => (stderr += text));
+  // A python3 that failed to start closes its stdin under the write.
+  child.stdin.on('error', () => {});
+  const answer = new Promise<Outcome>((resolve) => {
+    child.stdout.on('data', (text: string) => {
+      stdout += text;
+      if (!stdout.endsWith('\n')) return;
+      try {
+        resolve({ problems: JSON.parse(stdout) as string[] });
+      } catch {
+        resolve({ failed: `unexpected answer ${JSON.stringify(stdout.trim())}` });
+      }
+    });
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ENOENT' ? { missing: true } : { failed: String(error) }),
+    );
+    child.on('close', () => resolve({ failed: stderr.trim().split('\n').pop() || 'no answer' }));
+  });
+  hold(false);
+  return {
+    async compile(sources) {
+      hold(true);
+      child.stdin.end(JSON.stringify(sources));
+      try {
+        return await answer;
+      } finally {
+        hold(false);
+      }
+    },
+  };
+}
+
+let waiting: Compiler | undefined;
+
+/** Start python3 now, for a command that will compile Python later on. */
+export function startPythonCheck(): void {
+  waiting ??= startCompiler();
+}
+
+/** Compile the Python files among those about to be written; refuse on a syntax error. */
+export async function checkPython(files: PlannedFile[]): Promise<void> {
+  const sources = Object.fromEntries(
+    files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
+  );
+  if (Object.keys(sources).length === 0) return;
+  const compiler = waiting ?? startCompiler();
+  waiting = undefined;
+  const outcome = await compiler.compile(sources);
+  if ('missing' in outcome) {
+    process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
+    return;
+  }
+  const reason = 'failed' in outcome ? outcome.failed : outcome.problems[0];
+  if (reason !== undefined) {
+    throw new CommandError(`generated Python does not compile, nothing was written: ${reason}`);
+  }
+}
