@@ -12,8 +12,11 @@ as the deploy would find them beside itself in the uploaded output folder.
 from __future__ import annotations
 
 import contextlib
+import grp
 import io
 import json
+import os
+import pwd
 import sys
 import time
 from pathlib import Path
@@ -44,9 +47,13 @@ def stage(deploy, base: str, **conf):
 
 
 def release(output: str, base: str, rounds: int, keep: int) -> dict:
-    """Each round: a new release copied in, the links switched, old ones removed."""
+    """Each round: a new release copied in and given its permissions, as the
+    deploy does (an unchanged file is shared with the running release only once
+    both have the same mode), the links switched, old ones removed."""
     deploy = load(output, "mcc_deploy")
-    selected = stage(deploy, base, keep=keep)
+    user = pwd.getpwuid(os.getuid()).pw_name
+    group = grp.getgrgid(os.getgid()).gr_name
+    selected = stage(deploy, base, keep=keep, DIR_USER=user, DIR_GROUP=group)
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -54,6 +61,7 @@ def release(output: str, base: str, rounds: int, keep: int) -> dict:
             previous = deploy.current_release(selected.base, "current-api")
             name = deploy.new_release_name(selected.base)
             deploy.copy_release(selected.base, name)
+            deploy.fix_permissions(selected, deploy.release_paths(selected.base, name), [])
             deploy.switch_links(selected.base, name)
             deploy.clean_up_releases(selected, previous)
         times.append(time.perf_counter() - start)
