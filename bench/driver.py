@@ -61,7 +61,9 @@ def release(output: str, base: str, rounds: int, keep: int) -> dict:
             previous = deploy.current_release(selected.base, "current-api")
             name = deploy.new_release_name(selected.base)
             deploy.copy_release(selected.base, name)
-            deploy.fix_permissions(selected, deploy.release_paths(selected.base, name), [])
+            deploy.fix_permissions(
+                selected, deploy.release_paths(selected.base, name), []
+            )
             deploy.switch_links(selected.base, name)
             deploy.clean_up_releases(selected, previous)
         times.append(time.perf_counter() - start)
