@@ -32,6 +32,8 @@ type Outcome =
 interface Compiler {
   /** Hand over the sources and wait for what python3 made of them. */
   compile(sources: Record<string, string>): Promise<Outcome>;
+  /** Let python3 go without sources: it reads the end of its input and ends. */
+  dismiss(): void;
 }
 
 type Handle = { ref(): void; unref(): void };
@@ -120,6 +122,9 @@ function startCompiler(): Compiler {
         hold(false);
       }
     },
+    dismiss() {
+      child.stdin.end();
+    },
   };
 }
 
@@ -128,6 +133,12 @@ let waiting: Compiler | undefined;
 /** Start python3 now, for a command that will compile Python later on. */
 export function startPythonCheck(): void {
   waiting ??= startCompiler();
+}
+
+/** End a python3 started for a command that ended without compiling. */
+export function stopPythonCheck(): void {
+  waiting?.dismiss();
+  waiting = undefined;
 }
 
 /** Compile the Python files among those about to be written; refuse on a syntax error. */

@@ -4,13 +4,13 @@
  * no partial file; without a terminal nothing waits for input.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { CommandError } from '../src/errors.js';
-import { checkPython } from '../src/compile.js';
+import { checkPython, compilerPath } from '../src/compile.js';
 import { checkYaml, writeAll } from '../src/files.js';
 import { version } from '../src/version.js';
 import { ROOT, cli, exampleCopy, snapshot, tempDir } from './helpers.js';
@@ -124,6 +124,35 @@ describe('checking before writing', () => {
       process.stderr.write = write;
     }
     expect(notes.join('')).toContain('python3 not found');
+  });
+
+  it('compiles with the first python3 on PATH that is a program, passing over shim scripts', () => {
+    const python = compilerPath();
+    expect(isAbsolute(python)).toBe(true);
+    const shims = tempDir('shims');
+    writeFileSync(join(shims, 'python3'), '#!/bin/sh\nexec python3 "$@"\n', { mode: 0o755 });
+    const plain = tempDir('plain');
+    writeFileSync(join(plain, 'python3'), 'not a program\n', { mode: 0o644 });
+    const real = tempDir('real');
+    symlinkSync(python, join(real, 'python3'));
+    expect(compilerPath([plain, shims, real].join(delimiter))).toBe(join(real, 'python3'));
+    // Only a script: PATH's own choice, which runs it.
+    expect(compilerPath([plain, shims].join(delimiter))).toBe('python3');
+  });
+
+  it('lets a python3 started for a write go when the command fails before it', async () => {
+    const repo = exampleCopy();
+    expect((await cli('create', [...FLAGS, '--cron', 'none'], repo)).exitCode).toBe(0);
+    const before = snapshot(repo);
+    const failed = await cli('mcc', ['add', 'cron', 'backups', '--yes'], repo);
+    expect(failed.exitCode).toBe(2);
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(snapshot(repo)).toEqual(before);
+    // The same, in this process: the next check starts from a fresh python3.
+    expect((await inProcess('mcc', ['add', 'cron', 'backups', '--yes'], repo)).exitCode).toBe(2);
+    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }])).rejects.toThrow(
+      /bad\.py line 1/,
+    );
   });
 
   it('refuses invalid YAML', () => {

@@ -1,7 +1,7 @@
 /** The create-mcc-pipeline command line: flags come from the questions table. */
 import { Command } from 'commander';
 
-import { startPythonCheck } from '../compile.js';
+import { startPythonCheck, stopPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
 import {
   exitQuietlyOnClosedOutput,
@@ -63,5 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     await createProgram().parseAsync(argv);
   } catch (error) {
     exitWith(error);
+  } finally {
+    stopPythonCheck();
   }
 }

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
-import { startPythonCheck } from '../compile.js';
+import { startPythonCheck, stopPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
 import { version } from '../version.js';
 import {
@@ -175,5 +175,7 @@ export async function main(argv: string[]): Promise<void> {
     await mccProgram().parseAsync(argv);
   } catch (error) {
     exitWith(error);
+  } finally {
+    stopPythonCheck();
   }
 }
