@@ -4,6 +4,8 @@
  * as a new deployment stage (its conf, copied from an existing stage's, and
  * its config.yml entry with branch rules).
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 
 import { addGenerator, emptyPlan, type AddPlan } from '../src/add.js';
@@ -336,7 +338,10 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       if (values.DOMAIN === values.REMOTE_HOST) document.set('DOMAIN', host);
     }
     const copy = document.toString({ lineWidth: 0, flowCollectionPadding: false });
-    plan.actions.push(contentAction(`mcc/${conf}`, copy.replace(/\r?\n/g, lineEnding(sourceText))));
+    // The new conf is as private as the one it is made from.
+    const mode = statSync(join(pipeline.root, confPath(source))).mode & 0o777;
+    const text = copy.replace(/\r?\n/g, lineEnding(sourceText));
+    plan.actions.push(contentAction(`mcc/${conf}`, text, mode));
   }
   if (!exists) {
     const parameters: Record<string, unknown> = { conf };

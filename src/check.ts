@@ -7,9 +7,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { nearest } from './nearest.js';
+import { isPair, isScalar, visit, type Document } from 'yaml';
 
 import { CommandError, UsageError } from './errors.js';
+import { nearest } from './nearest.js';
 import * as v from './validate.js';
 import { parseYaml, toData } from './yaml-read.js';
 import { readText } from './pipeline.js';
@@ -31,6 +32,8 @@ type Rule = (value: unknown) => string | undefined;
 interface KeyRule {
   required?: boolean;
   rule: Rule;
+  /** An integer the deploy computes with: 8000.0 reads as a float in Python. */
+  whole?: boolean;
 }
 
 type Schema = Record<string, KeyRule>;
@@ -41,8 +44,8 @@ function text(validator: v.Validator): Rule {
   return (value) => (typeof value === 'string' ? validator(value) : validator(String(value)));
 }
 
-function integer(validator: v.Validator): Rule {
-  return (value) => validator(Number.isInteger(value) ? String(value) : '');
+function wholeNumber(validator: v.Validator): KeyRule {
+  return { rule: (value) => validator(Number.isInteger(value) ? String(value) : ''), whole: true };
 }
 
 const positiveNumber: Rule = (value) =>
@@ -78,7 +81,7 @@ const STAGE_KEYS: Schema = {
 
 const PARAMETER_KEYS: Schema = {
   conf: { rule: text(confName) },
-  keep_builds: { rule: integer(v.positiveInteger) },
+  keep_builds: wholeNumber(v.positiveInteger),
   handler: { rule: text(v.stageName) },
   action: { rule: text(v.oneOf(['rollback'])) },
   source_conf: { rule: text(confName) },
@@ -95,8 +98,8 @@ const CONF_KEYS: Schema = {
   DIR_GROUP: { required: true, rule: text(v.userName) },
   SERVICE_NAME: { rule: text(v.unitName) },
   SERVICES: { rule: () => undefined },
-  API_PORT: { rule: integer(v.port) },
-  WORKERS: { rule: integer(v.positiveInteger) },
+  API_PORT: wholeNumber(v.port),
+  WORKERS: wholeNumber(v.positiveInteger),
   DOMAIN: { rule: text(v.domain) },
   DOMAINS: { rule: () => undefined },
   HEALTH_PATH: { rule: text(v.urlPath) },
@@ -105,8 +108,8 @@ const CONF_KEYS: Schema = {
   SMOKE_TIMEOUT: { rule: positiveNumber },
   BACKUP_ENABLED: { rule: boolean },
   BACKUP_PATH: { rule: absolutePath },
-  BACKUP_RETENTION_DAILY: { rule: integer(v.positiveInteger) },
-  BACKUP_RETENTION_WEEKLY: { rule: integer(v.positiveInteger) },
+  BACKUP_RETENTION_DAILY: wholeNumber(v.positiveInteger),
+  BACKUP_RETENTION_WEEKLY: wholeNumber(v.positiveInteger),
   CRON_JOBS: { rule: () => undefined },
   CRONTAB_FILE: { rule: absolutePath },
   DATABASE_BUSY_TIMEOUT: { rule: positiveNumber },
@@ -120,6 +123,8 @@ const CRON_JOB_KEYS: Schema = {
 
 class Report {
   readonly problems: Problem[] = [];
+  /** Whole numbers written as floats (8000.0, 8e3), by dotted key: Python reads floats. */
+  floats = new Map<string, string>();
 
   constructor(readonly file: string) {}
 
@@ -162,6 +167,9 @@ function checkMapping(
     }
     const problem = rule.rule(item);
     if (problem) report.add(where, `${quote(item)}: expected ${problem}`);
+    else if (rule.whole && report.floats.has(where)) {
+      report.add(where, `${report.floats.get(where)}: expected a whole number, without a point`);
+    }
   }
   for (const [key, rule] of Object.entries(schema)) {
     if (rule.required && !(key in value)) report.add(path ? `${path}.${key}` : key, 'missing');
@@ -187,11 +195,28 @@ function checkList(
   if (duplicate !== undefined) report.add(key, `${quote(duplicate)} is listed twice`);
 }
 
+function floatsWrittenWhole(document: Document.Parsed): Map<string, string> {
+  const floats = new Map<string, string>();
+  visit(document, {
+    Scalar(at, node, ancestors) {
+      const source = node.source ?? '';
+      if (at === 'key' || typeof node.value !== 'number' || !Number.isInteger(node.value)) return;
+      if (!/[.eE]/.test(source) || /^[-+]?0x/i.test(source)) return;
+      const keys = ancestors
+        .filter(isPair)
+        .map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));
+      floats.set(keys.join('.'), source);
+    },
+  });
+  return floats;
+}
+
 /** Parse a YAML file, reporting syntax errors with their line. */
 function readYaml(root: string, file: string, report: Report): unknown {
   const { document, problems } = parseYaml(readText(root, file) ?? '');
   for (const { line, message } of problems) report.add(line ? `line ${line}` : '', message);
   if (problems.length > 0) return undefined;
+  report.floats = floatsWrittenWhole(document);
   try {
     return toData(file, document);
   } catch (error) {

@@ -24,6 +24,8 @@ export interface RenderAction {
   context: object;
   /** The content is an edit of the file already there, not a replacement for it. */
   edit?: boolean;
+  /** The permissions of a new file (an existing one keeps its own); else the umask's. */
+  mode?: number;
 }
 
 export interface Generator<A> {
@@ -35,8 +37,8 @@ export function renderAction(path: string, template: string, context: object): R
   return { type: 'render', path, template, context };
 }
 
-export function contentAction(path: string, content: string): RenderAction {
-  return { type: 'render', path, content, context: {} };
+export function contentAction(path: string, content: string, mode?: number): RenderAction {
+  return { type: 'render', path, content, context: {}, ...(mode === undefined ? {} : { mode }) };
 }
 
 export function editAction(path: string, content: string): RenderAction {
@@ -57,7 +59,13 @@ export async function planFiles<A extends object>(
     } catch (error) {
       throw new Error(`${action.path}: ${(error as Error).message}`);
     }
-    files.push({ path: action.path, content, ...(action.edit ? { edit: true } : {}) });
+    const { edit, mode } = action;
+    files.push({
+      path: action.path,
+      content,
+      ...(edit ? { edit } : {}),
+      ...(mode ? { mode } : {}),
+    });
     return action.path;
   };
   const runner = generatorRunner(

@@ -28,6 +28,8 @@ export interface PlannedFile {
   content: string;
   /** An edit of the existing file (a YAML entry added): an update, not a conflict. */
   edit?: boolean;
+  /** The permissions of a new file; an existing file keeps its own. */
+  mode?: number;
 }
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'skipped' | 'conflict';
@@ -125,6 +127,7 @@ function stage(root: string, file: PlannedFile): [string, string] {
   try {
     writeFileSync(temporary, file.content);
     if (existing) chmodSync(temporary, existing.mode & 0o7777);
+    else if (file.mode !== undefined) chmodSync(temporary, file.mode);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;

@@ -259,7 +259,10 @@ export const QUESTIONS: Question[] = [
 
 /** What is wrong with a raw answer on its own, or undefined. */
 export function problemOf(question: Question, value: string): string | undefined {
-  if (question.list) return value === 'none' ? undefined : v.listProblem(value, question.validate);
+  if (question.list) {
+    const key = question.key === 'domains' ? (item: string) => item.toLowerCase() : undefined;
+    return value === 'none' ? undefined : v.listProblem(value, question.validate, key);
+  }
   const problem = question.validate(value);
   return problem && `expected ${problem}`;
 }
@@ -321,7 +324,7 @@ export async function ask(flags: Raw, detected: Detected, prompt: Prompter | nul
     else if (prompt) value = await prompt(question, fallback, raw);
     else value = fallback;
     if (value === undefined) missing.push(question);
-    else raw[question.key] = checkRaw(question, normalise(question, value.trim()), raw);
+    else raw[question.key] = normalise(question, checkRaw(question, value.trim(), raw));
   }
   if (missing.length > 0) {
     const needs = missing.map((q) => `${flagOf(q.key)} (${describe(q)})`).join(', ');

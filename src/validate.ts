@@ -146,8 +146,15 @@ export function oneOf(choices: readonly string[]): Validator {
   return (value) => (choices.includes(value) ? undefined : `one of ${choices.join(', ')}`);
 }
 
-/** What is wrong with a comma list, checked item by item, or undefined. */
-export function listProblem(value: string, validator: Validator): string | undefined {
+/**
+ * What is wrong with a comma list, checked item by item, or undefined. Two
+ * items are the same when their keys are (a domain's key is in lower case).
+ */
+export function listProblem(
+  value: string,
+  validator: Validator,
+  key: (item: string) => string = (item) => item,
+): string | undefined {
   const items = value.split(',').map((item) => item.trim());
   if (items.some((item) => item === '')) return 'a comma-separated list without empty items';
   for (const item of items) {
@@ -155,9 +162,13 @@ export function listProblem(value: string, validator: Validator): string | undef
     if (problem && items.length === 1) return `expected ${problem}`;
     if (problem) return `${JSON.stringify(item)} is not allowed: expected ${problem}`;
   }
-  const duplicate = items.find((item, i) => items.indexOf(item) !== i);
-  if (duplicate !== undefined) return `${JSON.stringify(duplicate)} is listed twice`;
-  return undefined;
+  const keys = items.map(key);
+  const second = keys.findIndex((item, i) => keys.indexOf(item) !== i);
+  if (second === -1) return undefined;
+  const [one, other] = [items[keys.indexOf(keys[second]!)]!, items[second]!];
+  return one === other
+    ? `${JSON.stringify(one)} is listed twice`
+    : `${JSON.stringify(one)} and ${JSON.stringify(other)} are the same: list it once`;
 }
 
 function usage(flag: string, value: string, problem: string): UsageError {

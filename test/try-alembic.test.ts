@@ -124,7 +124,7 @@ describe('mcc try with alembic', () => {
     // which already has a table of that name: the first must be restored.
     await postgresRows(databases[0]!, "INSERT INTO notes (body) VALUES ('before')");
     await postgresRows(databases[1]!, 'CREATE TABLE tags (id int)');
-    await addRevision(repo, 'add_tags', [
+    const tags = await addRevision(repo, 'add_tags', [
       'CREATE TABLE tags (name text)',
       "UPDATE notes SET body = 'after'",
     ]);
@@ -132,13 +132,22 @@ describe('mcc try with alembic', () => {
     expect(failed.exitCode).toBe(1);
     expect(failed.output).toMatch(
       new RegExp(
-        'alembic failed on b\\.example\\.com: .*Error: .*"tags" already exists; ' +
-          'restored a\\.example\\.com',
+        `revision ${tags} failed on b\\.example\\.com \\(\\w+\\): ` +
+          '.*Error: .*"tags" already exists; restored a\\.example\\.com',
       ),
     );
     expect(readlinkSync(join(sandbox, 'current-api'))).toBe(live);
     expect(await tablesIn(databases[0]!)).toEqual(['alembic_version', 'notes']);
     expect(await postgresRows(databases[0]!, 'SELECT body FROM notes')).toEqual([['before']]);
     for (const database of databases) expect(await versionOf(database)).toEqual([[first]]);
-  }, 240_000);
+
+    // Once the clash is gone, the next deploy names each revision it applies, in order.
+    await postgresRows(databases[1]!, 'DROP TABLE tags');
+    const labels = await addRevision(repo, 'add_labels', ['CREATE TABLE labels (name text)']);
+    const fixed = await tryDeploy(repo, sandbox);
+    expect(fixed.output).toContain('try passed');
+    for (const domain of DOMAINS) {
+      expect(fixed.output).toContain(`${domain}: applied ${tags}, ${labels}`);
+    }
+  }, 300_000);
 });

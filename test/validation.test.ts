@@ -72,7 +72,11 @@ const CREATE_CASES: BadInput[] = [
   bad([...HOST, '--frontend', 'npm', '--frontend-folder', '/abs/ui'], '/abs/ui'),
   bad([...HOST, '--stages', 'prod,rollback-prod'], 'prod,rollback-prod'),
   bad([...HOST, '--stages', 'prod,db-backup'], 'prod,db-backup'),
-  bad([...HOST, '--tenancy', 'multi', '--domains', 'A.example.com,a.example.com'], 'a.example.com'),
+  bad(
+    [...HOST, '--tenancy', 'multi', '--domains', 'A.example.com,a.example.com'],
+    'A.example.com,a.example.com',
+    '"A.example.com" and "a.example.com" are the same: list it once',
+  ),
   bad([...HOST, '--domains', 'a.example.com'], 'a.example.com'),
   bad([...HOST, '--database', 'none', '--cron', 'none', '--migrations', 'alembic'], 'alembic'),
   bad([...HOST, '--frontend-folder', 'web'], 'web'),
@@ -324,6 +328,16 @@ const CHECK_CASES: [string, Edit, string[]][] = [
     'a port out of range',
     replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: 99999'),
     ['mcc/conf-prod.yml: API_PORT:', '99999'],
+  ],
+  [
+    'a port written as a float, which Python reads as one',
+    replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: 8000.0'),
+    ['mcc/conf-prod.yml: API_PORT: 8000.0: expected a whole number'],
+  ],
+  [
+    'keep_builds in exponent form',
+    replaceIn('config.yml', 'keep_builds: 10', 'keep_builds: 1e1'),
+    ['config.yml: deploy.prod.parameters.keep_builds: 1e1: expected a whole number'],
   ],
   [
     'a cron schedule out of range',

@@ -3,7 +3,15 @@
  * hand-edited YAML keeps every byte it does not add, that a second run
  * changes nothing, and the errors for unknown names and missing pipelines.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -117,9 +125,13 @@ describe('mcc add', () => {
     expect(read(single, 'mcc/conf-prod.yml')).toContain('SERVICES: [notes-api, notes-worker]\n');
     expect(parse(read(single, 'mcc/answers.yml')).services).toEqual(['notes-api', 'notes-worker']);
 
+    // A conf kept private: the stage made from it is private too.
+    for (const conf of ['conf-prod.yml', 'conf-dev.yml'])
+      chmodSync(join(single, 'mcc', conf), 0o600);
     expect(
       (await add(single, 'stage', 'staging', '--remote-host', 'staging.example.com')).exitCode,
     ).toBe(0);
+    expect(statSync(join(single, 'mcc/conf-staging.yml')).mode & 0o777).toBe(0o600);
     expect(parse(read(single, 'mcc/conf-staging.yml'))).toMatchObject({
       STAGE: 'staging',
       REMOTE_HOST: 'staging.example.com',

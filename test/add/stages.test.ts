@@ -4,7 +4,15 @@
  * mcc_deploy.py, SQLite files and a live app; the deploy afterwards still
  * passes its smoke test.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +135,32 @@ describe('handler stages under mcc try', () => {
       /^error: --stage clone-prod-to-dev copies from .*--source-sandbox/,
     );
   }, 120_000);
+
+  it('clone-prod-to-dev refuses confs that name one folder, also through a link', async () => {
+    // mcc try refuses this before the handler runs; confs on a server can still do it.
+    const upload = tempDir('upload');
+    cpSync(join(repo, 'output'), upload, { recursive: true });
+    const folder = tempDir('one-folder');
+    const link = join(tempDir('links'), 'dev');
+    symlinkSync(folder, link);
+    for (const [conf, base] of [
+      ['conf-prod.yml', folder],
+      ['conf-dev.yml', link],
+    ] as const) {
+      const path = join(upload, 'mcc', conf);
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.replace(/^REMOTE_BASE: .*$/m, `REMOTE_BASE: ${base}`));
+    }
+    const result = await execa('uv', ['run', 'mcc_deploy.py', '--stage', 'clone-prod-to-dev'], {
+      cwd: upload,
+      env: { UV_NATIVE_TLS: '1' },
+      reject: false,
+      all: true,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.all).toContain(`the source and the target are the same folder (${link})`);
+    expect(readdirSync(folder).filter((name) => name !== '.mcc-deploy.lock')).toEqual([]);
+  });
 
   it('db-backup writes a copy that db-restore brings back, saving the state first', async () => {
     const fresh = await tryStage('db-backup', tempDir('fresh-prod'));
