@@ -116,15 +116,24 @@ async function measureStartUp() {
       cwd: example,
     }),
   };
-  const generated = await generate('add-source', ['--cron', 'none']);
-  const copies = Array.from({ length: START_UP_RUNS }, (_, run) => {
-    const copy = join(workspace, `add-${run}`);
-    cpSync(generated, copy, { recursive: true });
-    return copy;
-  });
-  commands.add = (run) => ({
+  // A working checkout has the environment uv made for it, whose Python the
+  // compile check uses; without one it falls back to python3 from PATH.
+  const bare = await generate('add-source', ['--cron', 'none']);
+  const working = join(workspace, 'add-working');
+  cpSync(bare, working, { recursive: true });
+  await execa('uv', ['venv', '--quiet', '.venv'], { cwd: working, env: ENV });
+  const copiesOf = (source, name) =>
+    Array.from({ length: START_UP_RUNS }, (_, run) => {
+      const copy = join(workspace, `${name}-${run}`);
+      cpSync(source, copy, { recursive: true });
+      return copy;
+    });
+  const copies = copiesOf(working, 'add');
+  const bareCopies = copiesOf(bare, 'add-bare');
+  commands.add = (run) => ({ args: [BIN.mcc, 'add', 'cron', 'backup', '--yes'], cwd: copies[run] });
+  commands.addBare = (run) => ({
     args: [BIN.mcc, 'add', 'cron', 'backup', '--yes'],
-    cwd: copies[run],
+    cwd: bareCopies[run],
   });
 
   const medians = await startUpMedians(commands);
@@ -136,6 +145,14 @@ async function measureStartUp() {
   row('create --yes --dry-run', results.init_dry_run_ratio, 'x node', '<= 2.5', detail('dryRun'));
   results.add_ratio = medians.add / medians.node;
   row('mcc add cron backup --yes', results.add_ratio, 'x node', '<= 2.0', detail('add'));
+  results.add_without_venv_ratio = medians.addBare / medians.node;
+  row(
+    '  in a checkout without .venv',
+    results.add_without_venv_ratio,
+    'x node',
+    '',
+    `${detail('addBare')}; python3 from PATH`,
+  );
 }
 
 function writeMigrations(folder) {

@@ -73,7 +73,10 @@ export async function applyPlan(
   }
   await resolveConflicts(comparisons, options);
   const toWrite = comparisons.filter((c) => c.outcome === 'created' || c.outcome === 'updated');
-  await checkPython(toWrite.map((c) => c.file));
+  await checkPython(
+    toWrite.map((c) => c.file),
+    root,
+  );
   let signal: NodeJS.Signals | null;
   try {
     signal = await withSignalsHeld(() =>

@@ -5,8 +5,8 @@
  * little. Nothing here is heavy to load, so the command lines import it first.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 
 import { CommandError } from './errors.js';
 import type { PlannedFile } from './files.js';
@@ -38,38 +38,20 @@ interface Compiler {
 
 type Handle = { ref(): void; unref(): void };
 
-/** Whether path is a program that starts with #!; null when it is no program at all. */
-function isScript(path: string): boolean | null {
-  let fd: number;
-  try {
-    accessSync(path, constants.X_OK);
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const start = Buffer.alloc(2);
-    return readSync(fd, start, 0, 2, 0) === 2 && start.toString('latin1') === '#!';
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
- * The python3 to compile with. Any Python 3 can tell whether a file compiles,
- * and a version manager's launcher script (a pyenv or asdf shim) spends more
- * time choosing one than the check takes: so the first python3 on PATH that is
- * a program rather than a script, else whatever python3 PATH gives.
+ * The Python to compile with: the project's own environment's when it has one,
+ * which is the version the project runs and starts at once, where python3 on
+ * PATH may be a version manager's launcher script that takes longer to choose
+ * a Python than the check takes.
  */
-export function compilerPath(path = process.env.PATH ?? ''): string {
-  for (const folder of path.split(delimiter)) {
-    if (folder === '') continue;
-    const candidate = join(folder, 'python3');
-    if (isScript(candidate) === false) return candidate;
+export function compilerPath(root: string): string {
+  const own = join(root, '.venv', 'bin', 'python');
+  try {
+    accessSync(own, constants.X_OK);
+    return own;
+  } catch {
+    return 'python3';
   }
-  return 'python3';
 }
 
 /**
@@ -78,9 +60,9 @@ export function compilerPath(path = process.env.PATH ?? ''): string {
  * ends without compiling simply exits (python3 then reads the end of its input
  * and ends too), and one that has its answer need not wait for python3 to exit.
  */
-function startCompiler(): Compiler {
+function startCompiler(root: string): Compiler {
   // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const child = spawn(compilerPath(), ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
+  const child = spawn(compilerPath(root), ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
   // The pipes are sockets, which can be let go of like the process.
   const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as Handle[];
   const hold = (held: boolean) => {
@@ -130,9 +112,9 @@ function startCompiler(): Compiler {
 
 let waiting: Compiler | undefined;
 
-/** Start python3 now, for a command that will compile Python later on. */
-export function startPythonCheck(): void {
-  waiting ??= startCompiler();
+/** Start Python now, for a command that will compile Python in root later on. */
+export function startPythonCheck(root: string): void {
+  waiting ??= startCompiler(root);
 }
 
 /** End a python3 started for a command that ended without compiling. */
@@ -142,12 +124,12 @@ export function stopPythonCheck(): void {
 }
 
 /** Compile the Python files among those about to be written; refuse on a syntax error. */
-export async function checkPython(files: PlannedFile[]): Promise<void> {
+export async function checkPython(files: PlannedFile[], root: string): Promise<void> {
   const sources = Object.fromEntries(
     files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
   );
   if (Object.keys(sources).length === 0) return;
-  const compiler = waiting ?? startCompiler();
+  const compiler = waiting ?? startCompiler(root);
   waiting = undefined;
   const outcome = await compiler.compile(sources);
   if ('missing' in outcome) {

@@ -4,8 +4,16 @@
  * no partial file; without a terminal nothing waits for input.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -106,9 +114,11 @@ describe('checking before writing', () => {
       { path: 'good.py', content: 'x = 1\n' },
       { path: 'bad.py', content: 'def f(:\n    pass\n' },
     ];
-    await expect(checkPython(files)).rejects.toThrow(/bad\.py line 1/);
-    await expect(checkPython(files)).rejects.toBeInstanceOf(CommandError);
-    await expect(checkPython([{ path: 'a.py', content: 'x = 1\n' }])).resolves.toBeUndefined();
+    await expect(checkPython(files, ROOT)).rejects.toThrow(/bad\.py line 1/);
+    await expect(checkPython(files, ROOT)).rejects.toBeInstanceOf(CommandError);
+    await expect(
+      checkPython([{ path: 'a.py', content: 'x = 1\n' }], ROOT),
+    ).resolves.toBeUndefined();
   });
 
   it('says so when python3 is absent, and goes on', async () => {
@@ -118,7 +128,7 @@ describe('checking before writing', () => {
     process.env.PATH = tempDir('no-python');
     process.stderr.write = ((chunk: string) => notes.push(String(chunk))) as never;
     try {
-      await checkPython([{ path: 'bad.py', content: 'def f(:\n' }]);
+      await checkPython([{ path: 'bad.py', content: 'def f(:\n' }], tempDir('no-venv'));
     } finally {
       process.env.PATH = path;
       process.stderr.write = write;
@@ -126,18 +136,20 @@ describe('checking before writing', () => {
     expect(notes.join('')).toContain('python3 not found');
   });
 
-  it('compiles with the first python3 on PATH that is a program, passing over shim scripts', () => {
-    const python = compilerPath();
-    expect(isAbsolute(python)).toBe(true);
-    const shims = tempDir('shims');
-    writeFileSync(join(shims, 'python3'), '#!/bin/sh\nexec python3 "$@"\n', { mode: 0o755 });
-    const plain = tempDir('plain');
-    writeFileSync(join(plain, 'python3'), 'not a program\n', { mode: 0o644 });
-    const real = tempDir('real');
-    symlinkSync(python, join(real, 'python3'));
-    expect(compilerPath([plain, shims, real].join(delimiter))).toBe(join(real, 'python3'));
-    // Only a script: PATH's own choice, which runs it.
-    expect(compilerPath([plain, shims].join(delimiter))).toBe('python3');
+  it("compiles with the project's own Python when it has one, else python3", async () => {
+    const root = tempDir('own-python');
+    expect(compilerPath(root)).toBe('python3');
+    mkdirSync(join(root, '.venv', 'bin'), { recursive: true });
+    const { stdout } = await execa('python3', ['-c', 'import sys; print(sys.executable)']);
+    symlinkSync(stdout.trim(), join(root, '.venv', 'bin', 'python'));
+    expect(compilerPath(root)).toBe(join(root, '.venv', 'bin', 'python'));
+    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
+      /bad\.py line 1/,
+    );
+    // An environment whose interpreter is gone is passed over.
+    rmSync(join(root, '.venv', 'bin', 'python'));
+    symlinkSync(join(root, 'nowhere'), join(root, '.venv', 'bin', 'python'));
+    expect(compilerPath(root)).toBe('python3');
   });
 
   it('lets a python3 started for a write go when the command fails before it', async () => {
@@ -150,7 +162,7 @@ describe('checking before writing', () => {
     expect(snapshot(repo)).toEqual(before);
     // The same, in this process: the next check starts from a fresh python3.
     expect((await inProcess('mcc', ['add', 'cron', 'backups', '--yes'], repo)).exitCode).toBe(2);
-    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }])).rejects.toThrow(
+    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], repo)).rejects.toThrow(
       /bad\.py line 1/,
     );
   });

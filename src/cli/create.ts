@@ -1,4 +1,5 @@
 /** The create-mcc-pipeline command line: flags come from the questions table. */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 
 import { startPythonCheck, stopPythonCheck } from '../compile.js';
@@ -51,7 +52,7 @@ export function createProgram(): Command {
         (entry): entry is [string, string] => typeof entry[1] === 'string',
       ),
     );
-    if (!dryRun) startPythonCheck();
+    if (!dryRun) startPythonCheck(resolve(directory));
     const { create } = await import('../create.js');
     await create(directory, flags, { yes: !!yes, dryRun: !!dryRun, force: !!force });
   });

@@ -1,4 +1,5 @@
 /** The mcc command line: rehearse, grow and check a generated pipeline. */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
@@ -98,7 +99,7 @@ function addCommand(parent: Command, spec: string, description: string, example:
 
 function runs(action: AddAction) {
   return async (name: string | undefined, options: Record<string, unknown>) => {
-    if (!options.dryRun) startPythonCheck();
+    if (!options.dryRun) startPythonCheck(resolve(String(options.directory)));
     const commands = await import('./add.js');
     await (commands[action] as (n: string | undefined, o: unknown) => Promise<void>)(name, options);
   };
