@@ -23,11 +23,14 @@ for name, source in json.load(sys.stdin).items():
 print(json.dumps(problems), flush=True)
 `;
 
+/** Compiling a few files takes milliseconds; a Python this slow is stuck. */
+const ANSWER_SECONDS = 30;
+
 type Outcome =
   | { problems: string[] }
   | { missing: true }
-  /** python3 ended without an answer; what it said on stderr. */
-  | { failed: string };
+  /** Python ended without an answer: which one, and what it said on stderr. */
+  | { failed: string; program: string };
 
 interface Compiler {
   /** Hand over the sources and wait for what python3 made of them. */
@@ -62,7 +65,8 @@ export function compilerPath(root: string): string {
  */
 function startCompiler(root: string): Compiler {
   // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const child = spawn(compilerPath(root), ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
+  const program = compilerPath(root);
+  const child = spawn(program, ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
   // The pipes are sockets, which can be let go of like the process.
   const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as Handle[];
   const hold = (held: boolean) => {
@@ -85,22 +89,32 @@ function startCompiler(root: string): Compiler {
       try {
         resolve({ problems: JSON.parse(stdout) as string[] });
       } catch {
-        resolve({ failed: `unexpected answer ${JSON.stringify(stdout.trim())}` });
+        resolve({ failed: `unexpected answer ${JSON.stringify(stdout.trim())}`, program });
       }
     });
     child.on('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ENOENT' ? { missing: true } : { failed: String(error) }),
+      resolve(error.code === 'ENOENT' ? { missing: true } : { failed: String(error), program }),
     );
-    child.on('close', () => resolve({ failed: stderr.trim().split('\n').pop() || 'no answer' }));
+    child.on('close', () => {
+      resolve({ failed: stderr.trim().split('\n').pop() || 'no answer', program });
+    });
   });
   hold(false);
   return {
     async compile(sources) {
       hold(true);
       child.stdin.end(JSON.stringify(sources));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<Outcome>((resolve) => {
+        timer = setTimeout(() => {
+          child.kill();
+          resolve({ failed: `no answer within ${ANSWER_SECONDS} s`, program });
+        }, ANSWER_SECONDS * 1000);
+      });
       try {
-        return await answer;
+        return await Promise.race([answer, late]);
       } finally {
+        clearTimeout(timer);
         hold(false);
       }
     },
@@ -136,8 +150,14 @@ export async function checkPython(files: PlannedFile[], root: string): Promise<v
     process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
     return;
   }
-  const reason = 'failed' in outcome ? outcome.failed : outcome.problems[0];
-  if (reason !== undefined) {
-    throw new CommandError(`generated Python does not compile, nothing was written: ${reason}`);
+  if ('failed' in outcome) {
+    throw new CommandError(
+      `${outcome.program} could not check the generated Python, nothing was written: ` +
+        outcome.failed,
+    );
+  }
+  if (outcome.problems.length > 0) {
+    const [problem] = outcome.problems;
+    throw new CommandError(`generated Python does not compile, nothing was written: ${problem}`);
   }
 }

@@ -146,6 +146,15 @@ describe('checking before writing', () => {
     await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
       /bad\.py line 1/,
     );
+    // A broken one is named, and nothing is written.
+    rmSync(join(root, '.venv', 'bin', 'python'));
+    writeFileSync(join(root, '.venv', 'bin', 'python'), '#!/bin/sh\necho broken >&2\nexit 3\n', {
+      mode: 0o755,
+    });
+    await expect(checkPython([{ path: 'a.py', content: 'x = 1\n' }], root)).rejects.toThrow(
+      `${join(root, '.venv', 'bin', 'python')} could not check the generated Python, ` +
+        'nothing was written: broken',
+    );
     // An environment whose interpreter is gone is passed over.
     rmSync(join(root, '.venv', 'bin', 'python'));
     symlinkSync(join(root, 'nowhere'), join(root, '.venv', 'bin', 'python'));
