@@ -53,6 +53,8 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
+
 async function wallSeconds(command, args, options = {}) {
   const start = process.hrtime.bigint();
   await execa(command, args, { stdin: 'ignore', env: ENV, ...options });
@@ -137,7 +139,6 @@ async function measureStartUp() {
   });
 
   const medians = await startUpMedians(commands);
-  const ms = (seconds) => `${(seconds * 1000).toFixed(0)} ms`;
   const detail = (key) => `${ms(medians[key])} vs node -e 0 ${ms(medians.node)}`;
   results.help_ratio = medians.help / medians.node;
   row('mcc --help', results.help_ratio, 'x node', '<= 1.5', detail('help'));
@@ -315,7 +316,7 @@ async function measureReleaseCopy(output) {
     results.copy_ratio,
     'x cp -a',
     '<= 1.5',
-    `copy + switch + cleanup ${(median(ours) * 1000).toFixed(0)} ms vs cp -a ${(cp * 1000).toFixed(0)} ms`,
+    `copy + switch + cleanup ${ms(median(ours))} vs cp -a ${ms(cp)}`,
   );
   results.first_copy_ratio = first / cp;
   row(
@@ -323,7 +324,7 @@ async function measureReleaseCopy(output) {
     results.first_copy_ratio,
     'x cp -a',
     '',
-    `every file copied: ${(first * 1000).toFixed(0)} ms`,
+    `every file copied: ${ms(first)}`,
   );
 
   const counts = [10, 100, 1000];

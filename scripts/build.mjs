@@ -69,7 +69,9 @@ await build({
   target: 'node20',
   // Bundled CommonJS packages (yaml, commander, handlebars) call require.
   banner: {
-    js: "import { createRequire as __mccRequire } from 'node:module'; const require = __mccRequire(import.meta.url);",
+    js:
+      "import { createRequire as __mccRequire } from 'node:module'; " +
+      'const require = __mccRequire(import.meta.url);',
   },
   plugins: [precompiledTemplates, withoutBuiltInActions],
   logLevel: 'warning',

@@ -203,7 +203,8 @@ describe('checking before writing', () => {
         content: String(i % 10).repeat(4_000_000),
       }));
       try {
-        await applyPlan(process.argv[1], files, { dryRun: false, force: false, interactive: false });
+        const options = { dryRun: false, force: false, interactive: false };
+        await applyPlan(process.argv[1], files, options);
       } catch (error) {
         exitWith(error);
       }`;

@@ -87,8 +87,13 @@ describe('handler stages under mcc try', () => {
       ),
     ).toEqual([['only in dev']]);
     // Every line the handler prints is inside a numbered step.
+    const migrateStep = 'Migrate them to the current release';
     expect(cloned.stdout).toMatch(
-      /^\[(\d+)\] Migrate them to the current release\n {2}default: applied nothing\n\[\1\] Migrate them to the current release: done in /m,
+      new RegExp(
+        `^\\[(\\d+)\\] ${migrateStep}\\n {2}default: applied nothing\\n` +
+          `\\[\\1\\] ${migrateStep}: done in `,
+        'm',
+      ),
     );
     expect(cloned.stdout).toMatch(
       /^\[(\d+)\] Fix ownership and permissions\n\[\1\] Fix ownership and permissions: done in /m,

@@ -107,7 +107,11 @@ describe('the generated deploy under faults', () => {
     const [one, two] = [deploy(folder), deploy(folder)];
     const loser = await Promise.race([one, two]);
     expect(failureLine(loser)).toMatch(
-      /^deploy failed: another deploy is running here: pid \d+ on \S+ since \S+Z, build 7 from main @ 01234567\. Now: nothing was changed$/m,
+      new RegExp(
+        '^deploy failed: another deploy is running here: pid \\d+ on \\S+ since \\S+Z, ' +
+          'build 7 from main @ 01234567\\. Now: nothing was changed$',
+        'm',
+      ),
     );
     const holder = readFileSync(lockFile, 'utf8');
     expect(holder).toMatch(/^pid \d+ on /);

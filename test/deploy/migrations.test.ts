@@ -94,7 +94,8 @@ describe('migrations under faults', () => {
     expect(failureLine(result)).toMatch(
       new RegExp(
         '^deploy failed at step 4 \\(Back up and migrate the databases\\): migration ' +
-          '0003_labels failed on c\\.example\\.com \\(.*/domains/c\\.example\\.com/notes_api\\.db\\): ' +
+          '0003_labels failed on c\\.example\\.com ' +
+          '\\(.*/domains/c\\.example\\.com/notes_api\\.db\\): ' +
           'table extra already exists; restored a\\.example\\.com, b\\.example\\.com ' +
           'from the backups; the rest unchanged\\. ' +
           `Now: current-api -> ${link}, as before this run; services not restarted$`,

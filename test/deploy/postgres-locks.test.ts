@@ -147,7 +147,11 @@ describe('PostgreSQL migrations under faults', () => {
     const empty = '-- add_tags: to be written\n\n/* later */\n';
     const result = await deploy(uploadWith({ '0002_tags.sql': TAGS, '0003_add_tags.sql': empty }));
     expect(failureLine(result)).toMatch(
-      /^deploy failed at step 4 \(Back up and migrate the databases\): mcc\/migrations\/0003_add_tags\.sql holds only comments: write its SQL or remove the file\. Now: /,
+      new RegExp(
+        '^deploy failed at step 4 \\(Back up and migrate the databases\\): ' +
+          'mcc/migrations/0003_add_tags\\.sql holds only comments: ' +
+          'write its SQL or remove the file\\. Now: ',
+      ),
     );
     await expectUnchanged();
   });
