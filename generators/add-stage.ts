@@ -28,6 +28,7 @@ import {
   confPath,
   deploymentStages,
   findStage,
+  readConf,
   readText,
   type Pipeline,
   type StageEntry,
@@ -36,7 +37,7 @@ import { nearest } from '../src/nearest.js';
 import * as v from '../src/validate.js';
 import { SMOKE_NOTES, smokeDefaults } from './init.js';
 import { addToMap, addToSeq, lineEnding } from '../src/yaml-edit.js';
-import { describeProblem, parseYaml } from '../src/yaml-read.js';
+import { describeProblem, parseYaml, YAML_OPTIONS } from '../src/yaml-read.js';
 
 export interface AddStageFlags {
   /** The stage whose conf a handler works on (the target, for clone-prod-to-dev). */
@@ -287,6 +288,16 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   if (exists) plan.already.push(`config.yml: ${name}`);
   if (confExists) plan.already.push(`mcc/${conf}`);
   if (exists && confExists) return plan;
+  if (confExists) {
+    const given = (['from', 'remoteHost', 'remoteBase'] as const).find((key) => flags[key]);
+    if (given) {
+      const flag = `--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(
+        `${flag}: mcc/${conf} is there already and the stage deploys with it as it is; ` +
+          'change it there, or remove it to have it made',
+      );
+    }
+  }
 
   const source = sourceStage(pipeline, name, flags.from);
   const sourceText = readText(pipeline.root, confPath(source));
@@ -298,12 +309,20 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     throw new CommandError(`${confPath(source)}: ${describeProblem(parsed.problems[0]!)}`);
   }
   const document = parsed.document.clone();
-  const values = (document.toJS() ?? {}) as Record<string, unknown>;
-  const base = flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name);
+  // A conf already there is the stage's own: its values are the ones recorded.
+  const values = ((confExists ? readConf(pipeline.root, conf) : document.toJS()) ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const base = confExists
+    ? String(values.REMOTE_BASE)
+    : (flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name));
   v.check('--remote-base', base, v.remoteBase);
   if (flags.remoteHost !== undefined) v.check('--remote-host', flags.remoteHost, v.host);
   const sourceHost = String(values.REMOTE_HOST);
-  const host = flags.remoteHost ?? swapStage(sourceHost, source.name, name) ?? sourceHost;
+  const host = confExists
+    ? sourceHost
+    : (flags.remoteHost ?? swapStage(sourceHost, source.name, name) ?? sourceHost);
   const sharing = confExists ? undefined : stageInFolder(pipeline, host, base);
   if (sharing !== undefined) {
     throw new UsageError(
@@ -384,7 +403,8 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
       editAction(ANSWERS_FILE, addToSeq(ANSWERS_FILE, pipeline.answersText, 'stages', answers)),
     );
   }
-  plan.notes.push(`its conf starts as a copy of ${confPath(source)}: check the server values`);
+  if (confExists) plan.notes.push(`it deploys with the mcc/${conf} that is there`);
+  else plan.notes.push(`its conf starts as a copy of ${confPath(source)}: check the server values`);
   if (flags.remoteHost === undefined && host !== sourceHost) {
     plan.notes.push(`REMOTE_HOST ${host} is ${source.name}'s with the stage name swapped`);
   }
@@ -412,7 +432,7 @@ function resetSmokeUrls(document: Document, name: string, values: Record<string,
   if (!pair || !isScalar(pair.key)) return;
   const port = Number(values.API_PORT ?? 8000);
   const smoke = smokeDefaults(name, port, String(values.HEALTH_PATH ?? DEFAULT_HEALTH_PATH));
-  pair.value = parseDocument(smoke.urls).contents;
+  pair.value = parseDocument(smoke.urls, YAML_OPTIONS).contents;
   const notes = Object.values(SMOKE_NOTES).map((note) => ` ${note}`);
   const lines = pair.key.commentBefore?.split('\n') ?? [];
   const kept = lines.filter((line) => !notes.includes(line));

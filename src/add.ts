@@ -62,8 +62,16 @@ export async function runAdd(
     return;
   }
   const files = await planFiles(generator.name, generator, plan);
-  await applyPlan(root, files, { dryRun: options.dryRun, force: false, interactive: false });
+  const wrote = await applyPlan(root, files, {
+    dryRun: options.dryRun,
+    force: false,
+    interactive: false,
+  });
   if (options.dryRun) return;
+  if (!wrote) {
+    process.stdout.write(`${plan.what} is already there; nothing changed\n`);
+    return;
+  }
   process.stdout.write(`\nadded ${plan.what}\n`);
   for (const note of plan.notes) process.stdout.write(`  ${note}\n`);
 }
@@ -138,7 +146,8 @@ export function updateAnswers(
   const answers = structuredClone(pipeline.answers);
   change(answers);
   const text = serializeAnswers(answers);
-  if (text !== pipeline.answersText) edits.set(ANSWERS_FILE, text);
+  // The file may have CRLF line endings; it is written back in the ones it has.
+  if (text !== pipeline.answersText.replaceAll('\r\n', '\n')) edits.set(ANSWERS_FILE, text);
 }
 
 /**

@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 
 import { CommandError, UsageError } from './errors.js';
-import { readYamlData } from './yaml-read.js';
+import { readYamlData, YAML_OPTIONS } from './yaml-read.js';
 import {
   CRON_JOBS,
   DATABASES,
@@ -99,7 +99,7 @@ const HEADER =
   '# a re-run of create-mcc-pipeline starts from them (it shows what would change).\n';
 
 export function serializeAnswers(answers: Answers): string {
-  return HEADER + stringify(answers);
+  return HEADER + stringify(answers, YAML_OPTIONS);
 }
 
 /** The cron jobs of the project's `cron`, with their schedules. */

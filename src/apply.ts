@@ -86,8 +86,8 @@ export async function applyPlan(
       ),
     );
   } catch (error) {
-    const reason = error instanceof CommandError ? error.message : String(error);
-    throw new CommandError(`${reason}; none of the files was changed`);
+    if (error instanceof CommandError) throw error;
+    throw new CommandError(`${String(error)}; none of the files was changed`);
   }
   report(comparisons);
   if (signal) throw new InterruptedError(signal);

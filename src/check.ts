@@ -40,8 +40,15 @@ type Schema = Record<string, KeyRule>;
 
 const quote = (value: unknown) => JSON.stringify(value);
 
+/** One value, read as text the way the deploy reads it with str(). */
 function text(validator: v.Validator): Rule {
-  return (value) => (typeof value === 'string' ? validator(value) : validator(String(value)));
+  return (value) => {
+    if (typeof value === 'string' || typeof value === 'number') return validator(String(value));
+    if (typeof value === 'boolean') {
+      return 'text, in quotes: unquoted, on, off, yes and no read as true or false';
+    }
+    return value === null ? 'a value' : 'a single value, not a list or a mapping';
+  };
 }
 
 function wholeNumber(validator: v.Validator): KeyRule {
@@ -182,6 +189,7 @@ function checkList(
   value: unknown,
   validator: v.Validator,
   what: string,
+  same: (item: string) => string = (item) => item,
 ): void {
   if (!Array.isArray(value) || value.length === 0) {
     report.add(key, `${quote(value)}: expected a non-empty list of ${what}`);
@@ -191,8 +199,16 @@ function checkList(
     const problem = typeof item === 'string' ? validator(item) : `a ${what.replace(/s$/, '')}`;
     if (problem) report.add(`${key}[${i}]`, `${quote(item)}: expected ${problem}`);
   });
-  const duplicate = value.find((item, i) => value.indexOf(item) !== i);
-  if (duplicate !== undefined) report.add(key, `${quote(duplicate)} is listed twice`);
+  const keys = value.map((item) => (typeof item === 'string' ? same(item) : item));
+  const second = keys.findIndex((item, i) => keys.indexOf(item) !== i);
+  if (second === -1) return;
+  const [one, other] = [value[keys.indexOf(keys[second])], value[second]];
+  report.add(
+    key,
+    one === other
+      ? `${quote(one)} is listed twice`
+      : `${quote(one)} and ${quote(other)} are the same: list it once`,
+  );
 }
 
 function floatsWrittenWhole(document: Document.Parsed): Map<string, string> {
@@ -369,11 +385,13 @@ function checkConf(
   if ('SERVICE_NAME' in conf && 'SERVICES' in conf) {
     report.add('SERVICE_NAME', 'ignored, because SERVICES is given: keep one of the two');
   }
-  if ('SERVICES' in conf) checkList(report, 'SERVICES', conf.SERVICES, v.unitName, 'unit names');
+  if ('SERVICES' in conf) {
+    checkList(report, 'SERVICES', conf.SERVICES, v.unitName, 'unit names', v.unitKey);
+  }
   // A single-tenant conf may leave DOMAINS empty.
   const domains = conf.DOMAINS;
   if (Array.isArray(domains) ? domains.length > 0 : domains !== undefined && domains !== null) {
-    checkList(report, 'DOMAINS', conf.DOMAINS, v.domain, 'domains');
+    checkList(report, 'DOMAINS', conf.DOMAINS, v.domain, 'domains', (d) => d.toLowerCase());
   }
   if ('SMOKE_URLS' in conf) {
     checkList(report, 'SMOKE_URLS', conf.SMOKE_URLS, (u) => url(u), 'URLs');

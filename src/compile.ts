@@ -1,26 +1,37 @@
 /**
- * Compiling the Python about to be written, in one python3 process. The
- * process can be started as soon as a command knows it will write: python3
+ * Compiling the Python about to be written, in one Python process. The
+ * process can be started as soon as a command knows it will write: Python
  * then starts up while the files are planned, and the check itself costs
  * little. Nothing here is heavy to load, so the command lines import it first.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CommandError } from './errors.js';
 import type { PlannedFile } from './files.js';
 
-// One line of JSON when done: the problems found, an empty list for none.
+/** The oldest Python the generated scripts run on (they use datetime.UTC). */
+const NEEDED = [3, 11] as const;
+
+// One line of JSON: the problems found (an empty list for none), or, from a
+// Python too old to judge the scripts, its version. Written to run on any
+// Python 3, so that an old one can say what it is.
 const COMPILE_ALL = `
 import json, sys
+def answer(value):
+    sys.stdout.write(json.dumps(value) + "\\n")
+    sys.stdout.flush()
+if sys.version_info < (${NEEDED.join(', ')}):
+    answer({"version": "%d.%d" % sys.version_info[:2]})
+    sys.exit()
 problems = []
 for name, source in json.load(sys.stdin).items():
     try:
         compile(source, name, "exec", dont_inherit=True)
     except SyntaxError as error:
-        problems.append(f"{name} line {error.lineno}: {error.msg}")
-print(json.dumps(problems), flush=True)
+        problems.append("%s line %s: %s" % (name, error.lineno, error.msg))
+answer({"problems": problems})
 `;
 
 /** Compiling a few files takes milliseconds; a Python this slow is stuck. */
@@ -29,17 +40,32 @@ const ANSWER_SECONDS = 30;
 type Outcome =
   | { problems: string[] }
   | { missing: true }
-  /** Python ended without an answer: which one, and what it said on stderr. */
-  | { failed: string; program: string };
+  /** A Python older than the scripts need, and its version. */
+  | { old: string }
+  /** Python ended without an answer, and what it said. */
+  | { failed: string };
 
 interface Compiler {
-  /** Hand over the sources and wait for what python3 made of them. */
+  program: string;
+  /** Hand over the sources and wait for what Python made of them. */
   compile(sources: Record<string, string>): Promise<Outcome>;
-  /** Let python3 go without sources: it reads the end of its input and ends. */
+  /** Stop a Python that was started for nothing. */
   dismiss(): void;
 }
 
 type Handle = { ref(): void; unref(): void };
+
+/** The Pythons still running, each with its stop: Node takes them along when it exits. */
+const running = new Set<() => void>();
+let watching = false;
+
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  process.on('exit', () => {
+    for (const stop of running) stop();
+  });
+}
 
 /**
  * The Python to compile with: the project's own environment's when it has one,
@@ -51,22 +77,43 @@ export function compilerPath(root: string): string {
   const own = join(root, '.venv', 'bin', 'python');
   try {
     accessSync(own, constants.X_OK);
-    return own;
+    if (statSync(own).isFile()) return own;
   } catch {
-    return 'python3';
+    // No environment, or one whose interpreter is gone.
   }
+  return 'python3';
+}
+
+function readAnswer(line: string): Outcome {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    value = null;
+  }
+  const { problems, version } = (typeof value === 'object' && value !== null ? value : {}) as {
+    problems?: unknown;
+    version?: unknown;
+  };
+  if (typeof version === 'string') return { old: version };
+  if (Array.isArray(problems) && problems.every((problem) => typeof problem === 'string')) {
+    return { problems };
+  }
+  return { failed: `unexpected answer ${JSON.stringify(line.trim())}` };
 }
 
 /**
- * python3 waiting for sources on its stdin. Neither the process nor its pipes
+ * Python waiting for sources on its stdin. Neither the process nor its pipes
  * keep Node running while it waits, nor once it has answered: a command that
- * ends without compiling simply exits (python3 then reads the end of its input
- * and ends too), and one that has its answer need not wait for python3 to exit.
+ * ends without compiling simply exits, and one that has its answer need not
+ * wait for Python to exit. Whatever way Node ends, it takes the process along.
  */
-function startCompiler(root: string): Compiler {
+function startCompiler(program: string): Compiler {
   // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const program = compilerPath(root);
   const child = spawn(program, ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
+  const stop = () => child.kill('SIGKILL');
+  watchExit();
+  running.add(stop);
   // The pipes are sockets, which can be let go of like the process.
   const handles = [child, child.stdin, child.stdout, child.stderr] as unknown as Handle[];
   const hold = (held: boolean) => {
@@ -80,35 +127,33 @@ function startCompiler(root: string): Compiler {
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => (stderr += text));
-  // A python3 that failed to start closes its stdin under the write.
+  // A Python that ended early closes its stdin under the write.
   child.stdin.on('error', () => {});
   const answer = new Promise<Outcome>((resolve) => {
     child.stdout.on('data', (text: string) => {
       stdout += text;
-      if (!stdout.endsWith('\n')) return;
-      try {
-        resolve({ problems: JSON.parse(stdout) as string[] });
-      } catch {
-        resolve({ failed: `unexpected answer ${JSON.stringify(stdout.trim())}`, program });
-      }
+      if (stdout.endsWith('\n')) resolve(readAnswer(stdout));
     });
     child.on('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ENOENT' ? { missing: true } : { failed: String(error), program }),
+      resolve(error.code === 'ENOENT' ? { missing: true } : { failed: error.message }),
     );
     child.on('close', () => {
-      resolve({ failed: stderr.trim().split('\n').pop() || 'no answer', program });
+      running.delete(stop);
+      const said = stdout.trim() ? `unexpected answer ${JSON.stringify(stdout.trim())}` : '';
+      resolve({ failed: said || stderr.trim().split('\n').pop() || 'no answer' });
     });
   });
   hold(false);
   return {
+    program,
     async compile(sources) {
       hold(true);
       child.stdin.end(JSON.stringify(sources));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<Outcome>((resolve) => {
         timer = setTimeout(() => {
-          child.kill();
-          resolve({ failed: `no answer within ${ANSWER_SECONDS} s`, program });
+          stop();
+          resolve({ failed: `no answer within ${ANSWER_SECONDS} s` });
         }, ANSWER_SECONDS * 1000);
       });
       try {
@@ -120,6 +165,7 @@ function startCompiler(root: string): Compiler {
     },
     dismiss() {
       child.stdin.end();
+      stop();
     },
   };
 }
@@ -128,35 +174,47 @@ let waiting: Compiler | undefined;
 
 /** Start Python now, for a command that will compile Python in root later on. */
 export function startPythonCheck(root: string): void {
-  waiting ??= startCompiler(root);
+  waiting ??= startCompiler(compilerPath(root));
 }
 
-/** End a python3 started for a command that ended without compiling. */
+/** Stop a Python started for a command that ended without compiling. */
 export function stopPythonCheck(): void {
   waiting?.dismiss();
   waiting = undefined;
 }
 
-/** Compile the Python files among those about to be written; refuse on a syntax error. */
+/**
+ * Compile the Python files among those about to be written; refuse on a
+ * syntax error. A project's own Python too old to judge them hands the check
+ * to python3; without a Python that can, the check is skipped with a note.
+ */
 export async function checkPython(files: PlannedFile[], root: string): Promise<void> {
   const sources = Object.fromEntries(
     files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
   );
   if (Object.keys(sources).length === 0) return;
-  const compiler = waiting ?? startCompiler(root);
+  let compiler = waiting ?? startCompiler(compilerPath(root));
   waiting = undefined;
-  const outcome = await compiler.compile(sources);
-  if ('missing' in outcome) {
-    process.stderr.write('note: python3 not found, so the generated Python was not compiled\n');
-    return;
+  let outcome = await compiler.compile(sources);
+  if ('old' in outcome && compiler.program !== 'python3') {
+    compiler = startCompiler('python3');
+    outcome = await compiler.compile(sources);
   }
-  if ('failed' in outcome) {
+  const skipped = 'so the generated Python was not compiled';
+  if ('missing' in outcome) {
+    process.stderr.write(`note: ${compiler.program} not found, ${skipped}\n`);
+  } else if ('old' in outcome) {
+    const needed = NEEDED.join('.');
+    process.stderr.write(
+      `note: ${compiler.program} is Python ${outcome.old}, older than the ${needed} ` +
+        `the generated scripts need, ${skipped}\n`,
+    );
+  } else if ('failed' in outcome) {
     throw new CommandError(
-      `${outcome.program} could not check the generated Python, nothing was written: ` +
+      `${compiler.program} could not check the generated Python, nothing was written: ` +
         outcome.failed,
     );
-  }
-  if (outcome.problems.length > 0) {
+  } else if (outcome.problems.length > 0) {
     const [problem] = outcome.problems;
     throw new CommandError(`generated Python does not compile, nothing was written: ${problem}`);
   }

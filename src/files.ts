@@ -6,7 +6,9 @@
 import {
   chmodSync,
   chownSync,
+  copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   realpathSync,
@@ -114,50 +116,103 @@ export function fsReason(error: unknown): string {
   return FS_REASONS[code] ?? (code || String(error));
 }
 
+interface Staged {
+  path: string;
+  temporary: string;
+  target: string;
+  /** A link to the file being replaced, kept until every file is in place. */
+  backup: string | null;
+  /** The first folder made for the file, if any. */
+  made: string | undefined;
+}
+
 /**
  * Stage one file beside its target. An existing file keeps its mode and owner,
  * and a link keeps pointing where it did: the file it names gets the text.
  */
-function stage(root: string, file: PlannedFile): [string, string] {
+function stage(root: string, file: PlannedFile, staged: Staged[]): void {
   let target = join(root, file.path);
   const existing = existsSync(target) ? statSync(target) : null;
   if (existing) target = realpathSync(target);
-  mkdirSync(dirname(target), { recursive: true });
-  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, file.content);
-    if (existing) chmodSync(temporary, existing.mode & 0o7777);
-    else if (file.mode !== undefined) chmodSync(temporary, file.mode);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  const made = mkdirSync(dirname(target), { recursive: true });
+  const sibling = (suffix: string) =>
+    join(dirname(target), `.${basename(target)}.${process.pid}.${suffix}`);
+  const entry: Staged = { path: file.path, temporary: sibling('tmp'), target, backup: null, made };
+  staged.push(entry);
+  writeFileSync(entry.temporary, file.content);
+  if (existing) chmodSync(entry.temporary, existing.mode & 0o7777);
+  else if (file.mode !== undefined) chmodSync(entry.temporary, file.mode);
   if (existing) {
     try {
-      chownSync(temporary, existing.uid, existing.gid);
+      chownSync(entry.temporary, existing.uid, existing.gid);
     } catch {
       // Only root may give a file away; the user's own files stay theirs anyway.
     }
+    entry.backup = sibling('old');
+    try {
+      linkSync(target, entry.backup);
+    } catch {
+      copyFileSync(target, entry.backup);
+    }
   }
-  return [temporary, target];
 }
 
-/** Write every file through a temporary sibling, then rename them all. */
-export function writeAll(root: string, files: PlannedFile[]): void {
-  const staged: [string, string][] = [];
-  try {
-    for (const file of files) {
-      try {
-        staged.push(stage(root, file));
-      } catch (error) {
-        throw new CommandError(`could not write ${file.path}: ${fsReason(error)}`);
-      }
-    }
-  } catch (error) {
-    for (const [temporary] of staged) rmSync(temporary, { force: true });
-    throw error;
+/** Remove what staging left: temporaries, backups and the folders made for them. */
+function discard(staged: Staged[]): void {
+  for (const { temporary, backup } of staged) {
+    rmSync(temporary, { force: true });
+    if (backup) rmSync(backup, { force: true });
   }
-  for (const [temporary, target] of staged) renameSync(temporary, target);
+  for (const { made } of [...staged].reverse()) {
+    if (made) rmSync(made, { recursive: true, force: true });
+  }
+}
+
+const UNCHANGED = 'none of the files was changed';
+
+/**
+ * Write every file through a temporary sibling, then rename them all. When a
+ * rename fails, the files already renamed are put back as they were: either
+ * every file is written or none is.
+ */
+export function writeAll(root: string, files: PlannedFile[]): void {
+  const staged: Staged[] = [];
+  for (const file of files) {
+    try {
+      stage(root, file, staged);
+    } catch (error) {
+      discard(staged);
+      throw new CommandError(`could not write ${file.path}: ${fsReason(error)}; ${UNCHANGED}`);
+    }
+  }
+  const renamed: Staged[] = [];
+  for (const entry of staged) {
+    try {
+      renameSync(entry.temporary, entry.target);
+      renamed.push(entry);
+    } catch (error) {
+      const kept = putBack(renamed);
+      discard(staged.filter((other) => !kept.includes(other)));
+      const reason = `could not write ${entry.path}: ${fsReason(error)}`;
+      if (kept.length === 0) throw new CommandError(`${reason}; ${UNCHANGED}`);
+      const left = kept.map((other) => `${other.path} (its old text is in ${other.backup})`);
+      throw new CommandError(`${reason}; could not put back ${left.join(', ')}`);
+    }
+  }
+  for (const { backup } of staged) if (backup) rmSync(backup, { force: true });
+}
+
+/** Undo the renames: the old file back, or the new one removed. Returns what could not be. */
+function putBack(renamed: Staged[]): Staged[] {
+  return renamed.filter(({ target, backup }) => {
+    try {
+      if (backup) renameSync(backup, target);
+      else rmSync(target, { force: true });
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

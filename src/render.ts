@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 
 import { TEMPLATES } from './paths.js';
 import { precompiled } from './precompiled.js';
+import { YAML_OPTIONS } from './yaml-read.js';
 
 type Value = string | number | boolean | null | undefined | Value[] | { [key: string]: Value };
 
@@ -37,7 +38,7 @@ export function pythonLiteral(value: Value): string {
 
 export function yamlLiteral(value: Value): string {
   if (Array.isArray(value)) return `[${value.map(yamlLiteral).join(', ')}]`;
-  return stringify(value, { lineWidth: 0 }).trimEnd();
+  return stringify(value, { ...YAML_OPTIONS, lineWidth: 0 }).trimEnd();
 }
 
 /** How every template is compiled, ahead of time or here. */

@@ -12,10 +12,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, stringify, type Document, type Node, type Pair } from 'yaml';
 
 import { CommandError } from './errors.js';
-import { describeProblem, parseYaml } from './yaml-read.js';
+import { describeProblem, parseYaml, YAML_OPTIONS } from './yaml-read.js';
 
 type Data = unknown;
-const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
+const RENDER = { ...YAML_OPTIONS, lineWidth: 0, flowCollectionPadding: false } as const;
 
 export class YamlEditError extends CommandError {}
 

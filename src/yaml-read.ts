@@ -1,13 +1,34 @@
 /**
  * How every YAML file of a pipeline is read: as PyYAML reads it on the
- * server (merge keys and anchors resolved), with a repeated key an error
- * rather than a silent overwrite, and each syntax problem told with its line.
+ * server (YAML 1.1, merge keys and anchors resolved), with a repeated key an
+ * error rather than a silent overwrite, and each syntax problem told with its
+ * line.
  */
-import { parseDocument, type Document } from 'yaml';
+import { parseDocument, type Document, type ScalarTag, type Tags } from 'yaml';
 
 import { CommandError } from './errors.js';
 
-export const READ_OPTIONS = { merge: true, uniqueKeys: true } as const;
+const BOOLEAN = 'tag:yaml.org,2002:bool';
+// PyYAML's words for true and false: YAML 1.1's, without y and n.
+const TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+function pyyamlBooleans(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== BOOLEAN || 'collection' in tag) return tag;
+    const scalar: ScalarTag = { ...tag, test: tag.identify?.(true) ? TRUE : FALSE };
+    return scalar;
+  });
+}
+
+/**
+ * YAML as PyYAML reads and writes it (1.1: on, off, yes and no are booleans,
+ * 017 is octal), for reading and writing alike: a string that PyYAML would
+ * read as something else is written in quotes.
+ */
+export const YAML_OPTIONS = { version: '1.1', customTags: pyyamlBooleans } as const;
+
+export const READ_OPTIONS = { ...YAML_OPTIONS, merge: true, uniqueKeys: true } as const;
 
 export interface YamlProblem {
   line: number | null;
@@ -42,7 +63,7 @@ function parseFresh(text: string): Parsed {
     line: error.linePos?.[0].line ?? null,
     message:
       error.code === 'MULTIPLE_DOCS'
-        ? 'holds a second YAML document (a second ---); the deploy reads only one'
+        ? 'holds a second YAML document (a second ---), which the deploy refuses'
         : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
   }));
   return { document, problems };

@@ -136,6 +136,26 @@ describe('checking before writing', () => {
     expect(notes.join('')).toContain('python3 not found');
   });
 
+  it('says so when python3 is too old to judge the scripts, and goes on', async () => {
+    const path = process.env.PATH;
+    const notes: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    const bin = tempDir('old-python');
+    writeFileSync(join(bin, 'python3'), `#!/bin/sh\necho '{"version": "3.7"}'\n`, { mode: 0o755 });
+    process.env.PATH = `${bin}:${path}`;
+    process.stderr.write = ((chunk: string) => notes.push(String(chunk))) as never;
+    try {
+      await checkPython([{ path: 'bad.py', content: 'def f(:\n' }], tempDir('no-venv'));
+    } finally {
+      process.env.PATH = path;
+      process.stderr.write = write;
+    }
+    expect(notes.join('')).toContain(
+      'note: python3 is Python 3.7, older than the 3.11 the generated scripts need, ' +
+        'so the generated Python was not compiled',
+    );
+  });
+
   it("compiles with the project's own Python when it has one, else python3", async () => {
     const root = tempDir('own-python');
     expect(compilerPath(root)).toBe('python3');
@@ -146,14 +166,25 @@ describe('checking before writing', () => {
     await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
       /bad\.py line 1/,
     );
-    // A broken one is named, and nothing is written.
-    rmSync(join(root, '.venv', 'bin', 'python'));
-    writeFileSync(join(root, '.venv', 'bin', 'python'), '#!/bin/sh\necho broken >&2\nexit 3\n', {
-      mode: 0o755,
-    });
-    await expect(checkPython([{ path: 'a.py', content: 'x = 1\n' }], root)).rejects.toThrow(
-      `${join(root, '.venv', 'bin', 'python')} could not check the generated Python, ` +
-        'nothing was written: broken',
+    // A broken one is named, and so is an answer that is not one.
+    const fake = (script: string) => {
+      rmSync(join(root, '.venv', 'bin', 'python'));
+      writeFileSync(join(root, '.venv', 'bin', 'python'), `#!/bin/sh\n${script}\n`, {
+        mode: 0o755,
+      });
+    };
+    const good = [{ path: 'a.py', content: 'x = 1\n' }];
+    const cannot = `${join(root, '.venv', 'bin', 'python')} could not check the generated Python, `;
+    fake('echo broken >&2; exit 3');
+    await expect(checkPython(good, root)).rejects.toThrow(`${cannot}nothing was written: broken`);
+    fake('cat >/dev/null; echo null');
+    await expect(checkPython(good, root)).rejects.toThrow('unexpected answer "null"');
+    fake(`echo '{"problems": [1]}'`);
+    await expect(checkPython(good, root)).rejects.toThrow('unexpected answer');
+    // One too old for the scripts hands the check to python3.
+    fake(`echo '{"version": "3.7"}'`);
+    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
+      /generated Python does not compile, nothing was written: bad\.py line 1/,
     );
     // An environment whose interpreter is gone is passed over.
     rmSync(join(root, '.venv', 'bin', 'python'));

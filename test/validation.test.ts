@@ -86,7 +86,7 @@ const CREATE_CASES: BadInput[] = [
   bad(
     [...HOST, '--stages', 'prod', '--stages', 'dev'],
     'dev',
-    "'dev' is invalid. --stages is given twice",
+    '--stages "dev": --stages is given twice; give it once',
   ),
   bad([...HOST, '--services', 'api,api.service'], 'api,api.service'),
   bad([...HOST, '--keep-builds', '99999999999999999999'], '99999999999999999999'),
@@ -328,6 +328,26 @@ const CHECK_CASES: [string, Edit, string[]][] = [
     'a port out of range',
     replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: 99999'),
     ['mcc/conf-prod.yml: API_PORT:', '99999'],
+  ],
+  [
+    'a STAGE given as a list',
+    replaceIn('mcc/conf-dev.yml', /^STAGE: .*$/m, 'STAGE: [prod]'),
+    ['mcc/conf-dev.yml: STAGE: ["prod"]: expected a single value, not a list or a mapping'],
+  ],
+  [
+    'a user that PyYAML reads as false',
+    replaceIn('mcc/conf-dev.yml', /^DIR_USER: .*$/m, 'DIR_USER: off'),
+    ['mcc/conf-dev.yml: DIR_USER: false: expected text, in quotes'],
+  ],
+  [
+    'a port in YAML 1.2 octal, which PyYAML reads as text',
+    replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: 0o17500'),
+    ['mcc/conf-prod.yml: API_PORT: "0o17500": expected a port'],
+  ],
+  [
+    'a domain listed twice in two cases',
+    replaceIn('mcc/conf-dev.yml', /^STAGE: .*$/m, '$&\nDOMAINS: [a.example.com, A.example.com]'),
+    ['mcc/conf-dev.yml: DOMAINS: "a.example.com" and "A.example.com" are the same: list it once'],
   ],
   [
     'a port written as a float, which Python reads as one',

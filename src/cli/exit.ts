@@ -1,5 +1,7 @@
 /** How both command lines leave on commander's own outcomes. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+
+import { UsageError } from '../errors.js';
 
 /** commander adds its "Did you mean" on a second line; a mistake gets one line. */
 export const ONE_LINE_ERRORS = {
@@ -34,7 +36,12 @@ export function refuseRepeatedFlags(command: Command): Command {
     if (!option.required && !option.optional) continue;
     let seen = false;
     option.argParser((value: string) => {
-      if (seen) throw new InvalidArgumentError(`${option.long} is given twice; give it once`);
+      // Not commander's InvalidArgumentError, which it would wrap in words of its own.
+      if (seen) {
+        throw new UsageError(
+          `${option.long} ${JSON.stringify(value)}: ${option.long} is given twice; give it once`,
+        );
+      }
       seen = true;
       return value;
     });

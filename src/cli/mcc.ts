@@ -147,7 +147,8 @@ function addCommands(program: Command): void {
   addCommand(
     add,
     'migration <name>',
-    'Add the next numbered SQL migration in mcc/migrations/.',
+    'Add the next numbered SQL migration in mcc/migrations/; in a project that migrates ' +
+      'with alembic, a new alembic revision (alembic revision -m <name>).',
     '  $ mcc add migration add_note_tags\n',
   ).action(runs('addMigration'));
 

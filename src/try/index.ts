@@ -136,7 +136,7 @@ function stageParameters(root: string, stage: string): Record<string, unknown> {
 
 /** The source conf of a clone: its sandbox's folder and, for PostgreSQL, its env file. */
 function pointSourceAtSandbox(path: string, base: string): void {
-  const document = parseDocument(readFileSync(path, 'utf8'));
+  const document = parseDocument(readFileSync(path, 'utf8'), READ_OPTIONS);
   document.set('REMOTE_BASE', base);
   const envFile = join(base, STATE_FOLDER, ENV_FILE);
   if (existsSync(envFile)) document.set('ENV_FILE', envFile);
@@ -345,7 +345,7 @@ export function pointConfAtSandbox(
   port: number,
   envFile: string | null,
 ): void {
-  const document = parseDocument(readFileSync(path, 'utf8'));
+  const document = parseDocument(readFileSync(path, 'utf8'), READ_OPTIONS);
   const user = userInfo().username;
   const group = user === 'root' ? 'root' : readGroup();
   const local = `http://127.0.0.1:${port}`;

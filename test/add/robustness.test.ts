@@ -283,6 +283,34 @@ deploy:
     expect(result.exitCode).toBe(2);
   });
 
+  it('takes a conf already there as the stage conf, refusing flags it would ignore', async () => {
+    const root = copy();
+    const own = read(root, 'mcc/conf-dev.yml')
+      .replace(/^STAGE: .*$/m, 'STAGE: staging')
+      .replace(/^REMOTE_HOST: .*$/m, 'REMOTE_HOST: own.example.com')
+      .replace(/^REMOTE_BASE: .*$/m, 'REMOTE_BASE: /srv/own');
+    writeFileSync(join(root, 'mcc/conf-staging.yml'), own);
+    const before = snapshot(root);
+    const flagged = await add(root, 'stage', 'staging', '--remote-host', 's.example.com');
+    expect(flagged.stderr).toBe(
+      'error: --remote-host: mcc/conf-staging.yml is there already and the stage deploys ' +
+        'with it as it is; change it there, or remove it to have it made\n',
+    );
+    expect(flagged.exitCode).toBe(2);
+    expect(snapshot(root)).toEqual(before);
+    const added = await add(root, 'stage', 'staging');
+    expect(added.exitCode).toBe(0);
+    expect(added.stdout).toContain('it deploys with the mcc/conf-staging.yml that is there');
+    expect(added.stdout).not.toContain('starts as a copy');
+    expect(read(root, 'mcc/conf-staging.yml')).toBe(own);
+    const recorded = parse(read(root, 'mcc/answers.yml')).stages.at(-1);
+    expect(recorded).toMatchObject({
+      name: 'staging',
+      remoteHost: 'own.example.com',
+      remoteBase: '/srv/own',
+    });
+  });
+
   it('adds lines with the CRLF endings of a CRLF file', async () => {
     const root = copy();
     const crlf = ['config.yml', 'mcc/conf-dev.yml', 'mcc/conf-prod.yml', 'mcc/answers.yml'];
@@ -297,6 +325,12 @@ deploy:
       expect(text.replaceAll('\r\n', '')).not.toContain('\n');
     }
     expect(read(root, 'mcc/conf-dev.yml')).toContain('- name: cleanup\r\n');
+    // The same add again finds it there.
+    const unchanged = snapshot(root);
+    const again = await add(root, 'cron', 'cleanup', '--stage', 'dev');
+    expect(again.stdout).toContain('cron job cleanup is already there; nothing changed');
+    expect(again.stdout).not.toContain('added');
+    expect(snapshot(root)).toEqual(unchanged);
     // A re-run, as after a checkout that turned every line ending into CRLF, changes nothing.
     const before = snapshot(root);
     const rerun = await inProcess('create', [root, ...HOST]);

@@ -167,6 +167,12 @@ describe('handler stages under mcc try', () => {
     expect(readdirSync(folder).filter((name) => name !== '.mcc-deploy.lock')).toEqual([]);
   });
 
+  it('rollback in a sandbox with nothing deployed says so', async () => {
+    const result = await tryStage('rollback-dev', tempDir('nothing-deployed'));
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/nothing is deployed in \S+ yet: no release to go back to/);
+  });
+
   it('db-backup writes a copy that db-restore brings back, saving the state first', async () => {
     const fresh = await tryStage('db-backup', tempDir('fresh-prod'));
     passed(fresh);
