@@ -121,36 +121,30 @@ describe('checking before writing', () => {
     ).resolves.toBeUndefined();
   });
 
-  it('says so when python3 is absent, and goes on', async () => {
-    const path = process.env.PATH;
+  /** What checkPython notes on stderr about a file that does not compile, with PATH as given. */
+  async function notesWithPath(path: string): Promise<string> {
+    const previous = process.env.PATH;
     const notes: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.env.PATH = tempDir('no-python');
+    process.env.PATH = path;
     process.stderr.write = ((chunk: string) => notes.push(String(chunk))) as never;
     try {
       await checkPython([{ path: 'bad.py', content: 'def f(:\n' }], tempDir('no-venv'));
     } finally {
-      process.env.PATH = path;
+      process.env.PATH = previous;
       process.stderr.write = write;
     }
-    expect(notes.join('')).toContain('python3 not found');
+    return notes.join('');
+  }
+
+  it('says so when python3 is absent, and goes on', async () => {
+    expect(await notesWithPath(tempDir('no-python'))).toContain('python3 not found');
   });
 
   it('says so when python3 is too old to judge the scripts, and goes on', async () => {
-    const path = process.env.PATH;
-    const notes: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
     const bin = tempDir('old-python');
     writeFileSync(join(bin, 'python3'), `#!/bin/sh\necho '{"version": "3.7"}'\n`, { mode: 0o755 });
-    process.env.PATH = `${bin}:${path}`;
-    process.stderr.write = ((chunk: string) => notes.push(String(chunk))) as never;
-    try {
-      await checkPython([{ path: 'bad.py', content: 'def f(:\n' }], tempDir('no-venv'));
-    } finally {
-      process.env.PATH = path;
-      process.stderr.write = write;
-    }
-    expect(notes.join('')).toContain(
+    expect(await notesWithPath(`${bin}:${process.env.PATH}`)).toContain(
       'note: python3 is Python 3.7, older than the 3.11 the generated scripts need, ' +
         'so the generated Python was not compiled',
     );
