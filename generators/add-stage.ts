@@ -109,7 +109,7 @@ export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags
     );
   }
   const others = pipeline.stages.map((stage) => stage.name).filter((known) => known !== name);
-  const guess = nearest(name, [...Object.keys(HANDLER_STAGES), ...others]);
+  const guess = existing ? undefined : nearest(name, [...Object.keys(HANDLER_STAGES), ...others]);
   if (guess && !flags.deployment) {
     throw new UsageError(
       `stage ${JSON.stringify(name)}: did you mean ${guess}? ` +
@@ -280,6 +280,44 @@ function stageInFolder(pipeline: Pipeline, host: string, base: string): string |
   return sharedFolder(stages, host, base);
 }
 
+/**
+ * A stage whose conf is there already deploys with it as it is: a flag that
+ * would change it is refused, and so is a conf made for another stage.
+ */
+function refuseConfFlags(
+  pipeline: Pipeline,
+  name: string,
+  conf: string,
+  flags: AddStageFlags,
+  exists: boolean,
+): void {
+  const values = readConf(pipeline.root, conf) ?? {};
+  const change = `change it in mcc/${conf}, or remove that file to have it made`;
+  if (flags.from !== undefined && !exists) {
+    throw new UsageError(
+      `--from: mcc/${conf} is there already and is not made from a stage; ${change}`,
+    );
+  }
+  const given = [
+    ['--remote-host', flags.remoteHost, 'REMOTE_HOST'],
+    ['--remote-base', flags.remoteBase, 'REMOTE_BASE'],
+  ] as const;
+  for (const [flag, value, key] of given) {
+    if (value !== undefined && value !== String(values[key])) {
+      throw new UsageError(
+        `${flag} ${JSON.stringify(value)}: stage ${name} deploys with ${key} ` +
+          `${JSON.stringify(values[key])}; ${change}`,
+      );
+    }
+  }
+  if (!exists && values.STAGE !== name) {
+    throw new UsageError(
+      `stage ${JSON.stringify(name)}: mcc/${conf} is there already, for stage ` +
+        `${JSON.stringify(values.STAGE)}; make it ${name}'s, or remove it to have it made`,
+    );
+  }
+}
+
 function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
   const plan = emptyPlan(`stage ${name}`);
   const conf = `conf-${name}.yml`;
@@ -287,17 +325,8 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   const confExists = readText(pipeline.root, `mcc/${conf}`) !== null;
   if (exists) plan.already.push(`config.yml: ${name}`);
   if (confExists) plan.already.push(`mcc/${conf}`);
+  if (confExists) refuseConfFlags(pipeline, name, conf, flags, exists);
   if (exists && confExists) return plan;
-  if (confExists) {
-    const given = (['from', 'remoteHost', 'remoteBase'] as const).find((key) => flags[key]);
-    if (given) {
-      const flag = `--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new UsageError(
-        `${flag}: mcc/${conf} is there already and the stage deploys with it as it is; ` +
-          'change it there, or remove it to have it made',
-      );
-    }
-  }
 
   const source = sourceStage(pipeline, name, flags.from);
   const sourceText = readText(pipeline.root, confPath(source));
@@ -323,7 +352,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   const host = confExists
     ? sourceHost
     : (flags.remoteHost ?? swapStage(sourceHost, source.name, name) ?? sourceHost);
-  const sharing = confExists ? undefined : stageInFolder(pipeline, host, base);
+  const sharing = stageInFolder(pipeline, host, base);
   if (sharing !== undefined) {
     throw new UsageError(
       `--remote-base ${JSON.stringify(base)}: stage ${sharing} deploys into that folder on ` +

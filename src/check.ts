@@ -47,6 +47,7 @@ function text(validator: v.Validator): Rule {
     if (typeof value === 'boolean') {
       return 'text, in quotes: unquoted, on, off, yes and no read as true or false';
     }
+    if (value instanceof Date) return 'text, in quotes: unquoted, it reads as a date';
     return value === null ? 'a value' : 'a single value, not a list or a mapping';
   };
 }

@@ -84,6 +84,12 @@ export function compilerPath(root: string): string {
   return 'python3';
 }
 
+/** What Python printed, quoted, and cut short when it is long. */
+function shown(text: string): string {
+  const trimmed = text.trim();
+  return JSON.stringify(trimmed.length > 80 ? `${trimmed.slice(0, 80)}…` : trimmed);
+}
+
 function readAnswer(line: string): Outcome {
   let value: unknown;
   try {
@@ -99,7 +105,7 @@ function readAnswer(line: string): Outcome {
   if (Array.isArray(problems) && problems.every((problem) => typeof problem === 'string')) {
     return { problems };
   }
-  return { failed: `unexpected answer ${JSON.stringify(line.trim())}` };
+  return { failed: `unexpected answer ${shown(line)}` };
 }
 
 /**
@@ -110,8 +116,15 @@ function readAnswer(line: string): Outcome {
  */
 function startCompiler(program: string): Compiler {
   // -I -S: only the compiler is needed, not the user's environment or site-packages.
-  const child = spawn(program, ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe' });
-  const stop = () => child.kill('SIGKILL');
+  // In a process group of its own, so that stopping it stops whatever it started.
+  const child = spawn(program, ['-I', '-S', '-c', COMPILE_ALL], { stdio: 'pipe', detached: true });
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Gone already, or never started.
+    }
+  };
   watchExit();
   running.add(stop);
   // The pipes are sockets, which can be let go of like the process.
@@ -139,7 +152,9 @@ function startCompiler(program: string): Compiler {
     );
     child.on('close', () => {
       running.delete(stop);
-      const said = stdout.trim() ? `unexpected answer ${JSON.stringify(stdout.trim())}` : '';
+      // Python 2, and 3 before 3.4, do not know -I.
+      if (/Unknown option: -I/.test(stderr)) resolve({ old: 'before 3.4' });
+      const said = stdout.trim() ? `unexpected answer ${shown(stdout)}` : '';
       resolve({ failed: said || stderr.trim().split('\n').pop() || 'no answer' });
     });
   });

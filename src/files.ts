@@ -9,6 +9,7 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   realpathSync,
@@ -133,7 +134,15 @@ interface Staged {
 function stage(root: string, file: PlannedFile, staged: Staged[]): void {
   let target = join(root, file.path);
   const existing = existsSync(target) ? statSync(target) : null;
+  // A link to nothing is replaced by the file, and kept to be put back.
+  const dangling = !existing && lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink();
   if (existing) target = realpathSync(target);
+  const same = staged.find((other) => other.target === target);
+  if (same) {
+    throw new CommandError(
+      `${same.path} and ${file.path} are one file (a link): make them two files`,
+    );
+  }
   const made = mkdirSync(dirname(target), { recursive: true });
   const sibling = (suffix: string) =>
     join(dirname(target), `.${basename(target)}.${process.pid}.${suffix}`);
@@ -148,6 +157,8 @@ function stage(root: string, file: PlannedFile, staged: Staged[]): void {
     } catch {
       // Only root may give a file away; the user's own files stay theirs anyway.
     }
+  }
+  if (existing || dangling) {
     entry.backup = sibling('old');
     try {
       linkSync(target, entry.backup);
@@ -182,6 +193,7 @@ export function writeAll(root: string, files: PlannedFile[]): void {
       stage(root, file, staged);
     } catch (error) {
       discard(staged);
+      if (error instanceof CommandError) throw error;
       throw new CommandError(`could not write ${file.path}: ${fsReason(error)}; ${UNCHANGED}`);
     }
   }

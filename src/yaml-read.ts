@@ -8,17 +8,56 @@ import { parseDocument, type Document, type ScalarTag, type Tags } from 'yaml';
 
 import { CommandError } from './errors.js';
 
-const BOOLEAN = 'tag:yaml.org,2002:bool';
-// PyYAML's words for true and false: YAML 1.1's, without y and n.
-const TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
-const FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+// Where PyYAML's resolver (its resolver.py) reads a plain scalar otherwise than
+// the yaml package's YAML 1.1 schema: no y or n for booleans, no leading zero in
+// a decimal or a sexagesimal integer, a point and a signed exponent in a float.
+const PYYAML_TESTS: Record<string, RegExp> = {
+  'bool true': /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+  'bool false': /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+  int: /^[-+]?(?:0|[1-9][0-9_]*)$/,
+  'int TIME': /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/,
+  float: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/,
+  'float EXP': /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/,
+};
 
-function pyyamlBooleans(tags: Tags): Tags {
-  return tags.map((tag) => {
-    if (typeof tag !== 'object' || tag.tag !== BOOLEAN || 'collection' in tag) return tag;
-    const scalar: ScalarTag = { ...tag, test: tag.identify?.(true) ? TRUE : FALSE };
+function pyyamlKey(tag: ScalarTag): string {
+  const name = tag.tag.replace('tag:yaml.org,2002:', '');
+  if (name === 'bool') return `bool ${Boolean(tag.identify?.(true))}`;
+  if (name === 'float' && tag.test?.test('.inf')) return 'float inf';
+  return tag.format ? `${name} ${tag.format}` : name;
+}
+
+/** A plain = is YAML 1.1's value key, which PyYAML refuses to load. */
+const VALUE_KEY: ScalarTag = {
+  tag: 'tag:yaml.org,2002:value',
+  default: true,
+  test: /^=$/,
+  identify: () => false,
+  resolve: (source, onError) => {
+    onError('a plain = cannot be read by the deploy (PyYAML takes it for a value key): quote it');
+    return source;
+  },
+};
+
+/**
+ * The YAML 1.1 tags as PyYAML reads them. A scalar read from a file is written
+ * back as it was written (1:30 stays 1:30, not 01:30, which PyYAML reads as text).
+ */
+function pyyamlTags(tags: Tags): Tags {
+  const adjusted = tags.map((tag) => {
+    if (typeof tag !== 'object' || 'collection' in tag || !tag.test) return tag;
+    const test = PYYAML_TESTS[pyyamlKey(tag)] ?? tag.test;
+    const render = tag.stringify;
+    const scalar: ScalarTag = { ...tag, test };
+    if (render) {
+      scalar.stringify = (item, ctx, onComment, onChompKeep) =>
+        typeof item.source === 'string' && test.test(item.source)
+          ? item.source
+          : render(item, ctx, onComment, onChompKeep);
+    }
     return scalar;
   });
+  return [...adjusted, VALUE_KEY];
 }
 
 /**
@@ -26,7 +65,7 @@ function pyyamlBooleans(tags: Tags): Tags {
  * 017 is octal), for reading and writing alike: a string that PyYAML would
  * read as something else is written in quotes.
  */
-export const YAML_OPTIONS = { version: '1.1', customTags: pyyamlBooleans } as const;
+export const YAML_OPTIONS = { version: '1.1', customTags: pyyamlTags } as const;
 
 export const READ_OPTIONS = { ...YAML_OPTIONS, merge: true, uniqueKeys: true } as const;
 

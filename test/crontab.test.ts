@@ -39,25 +39,22 @@ describe('the cron block in the real crontab', () => {
     else await execa('crontab', ['-'], { input: `${saved}\n` });
   });
 
+  const install = (folder: string) =>
+    execa(
+      'uv',
+      ['run', '--no-project', '--with', 'typer', '--with', 'pyyaml'].concat([
+        'python',
+        'cron_driver.py',
+        'prod',
+        folder,
+      ]),
+      { cwd: repo, env: { UV_NATIVE_TLS: '1' }, reject: false, all: true },
+    );
+
   it('owns one delimited block that repeated deploys replace, keeping other lines', async () => {
     await execa('crontab', ['-'], { input: '# a line of the user\n0 1 * * * true\n' });
     for (let i = 0; i < 3; i += 1) {
-      const result = await execa(
-        'uv',
-        [
-          'run',
-          '--no-project',
-          '--with',
-          'typer',
-          '--with',
-          'pyyaml',
-          'python',
-          'cron_driver.py',
-          'prod',
-          base,
-        ],
-        { cwd: repo, env: { UV_NATIVE_TLS: '1' }, reject: false, all: true },
-      );
+      const result = await install(base);
       expect(result.all).toContain('cron block: 2 jobs');
     }
     const crontab = (await readCrontab())!;
@@ -69,5 +66,12 @@ describe('the cron block in the real crontab', () => {
       `15 3 * * * cd ${base}/current-api && .venv/bin/python -m mcc.cron.backup` +
         ` >> ${base}/logs/cron-backup.log 2>&1`,
     );
+  });
+
+  it('escapes a % in a path, which cron would read as a newline', async () => {
+    const folder = join(tempDir('cron-percent'), '50%off');
+    expect((await install(folder)).all).toContain('cron block: 2 jobs');
+    const escaped = folder.replace('%', '\\%');
+    expect(await readCrontab()).toContain(`15 3 * * * cd ${escaped}/current-api && `);
   });
 });

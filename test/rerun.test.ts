@@ -175,11 +175,13 @@ describe('checking before writing', () => {
     await expect(checkPython(good, root)).rejects.toThrow('unexpected answer "null"');
     fake(`echo '{"problems": [1]}'`);
     await expect(checkPython(good, root)).rejects.toThrow('unexpected answer');
-    // One too old for the scripts hands the check to python3.
-    fake(`echo '{"version": "3.7"}'`);
-    await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
-      /generated Python does not compile, nothing was written: bad\.py line 1/,
-    );
+    // One too old for the scripts hands the check to python3, also one too old to say so.
+    for (const old of [`echo '{"version": "3.7"}'`, 'echo "Unknown option: -I" >&2; exit 2']) {
+      fake(old);
+      await expect(checkPython([{ path: 'bad.py', content: 'def f(:\n' }], root)).rejects.toThrow(
+        /generated Python does not compile, nothing was written: bad\.py line 1/,
+      );
+    }
     // An environment whose interpreter is gone is passed over.
     rmSync(join(root, '.venv', 'bin', 'python'));
     symlinkSync(join(root, 'nowhere'), join(root, '.venv', 'bin', 'python'));

@@ -45,4 +45,33 @@ describe('a write whose rename fails halfway', () => {
     expect(fs.readdirSync(root).sort()).toEqual(['config.yml', 'mcc']);
     expect(fs.readdirSync(join(root, 'mcc'))).toEqual(['conf-dev.yml']);
   });
+
+  it('puts back a link to nothing that a new file would have replaced', () => {
+    const root = tempDir('dangling');
+    fs.writeFileSync(join(root, 'config.yml'), 'old config\n');
+    fs.symlinkSync(join(root, 'nowhere.py'), join(root, 'backup.py'));
+    refused.add(join(root, 'config.yml'));
+    const files = [
+      { path: 'backup.py', content: 'print("new")\n' },
+      { path: 'config.yml', content: 'new config\n' },
+    ];
+    expect(() => writeAll(root, files)).toThrow('none of the files was changed');
+    expect(fs.readlinkSync(join(root, 'backup.py'))).toBe(join(root, 'nowhere.py'));
+    expect(fs.readdirSync(root).sort()).toEqual(['backup.py', 'config.yml']);
+  });
+
+  it('refuses two paths that name one file, writing nothing', () => {
+    const root = tempDir('one-file');
+    fs.writeFileSync(join(root, 'conf-dev.yml'), 'dev\n');
+    fs.symlinkSync('conf-dev.yml', join(root, 'conf-staging.yml'));
+    const files = [
+      { path: 'conf-dev.yml', content: 'a\n' },
+      { path: 'conf-staging.yml', content: 'b\n' },
+    ];
+    expect(() => writeAll(root, files)).toThrow(
+      'conf-dev.yml and conf-staging.yml are one file (a link): make them two files',
+    );
+    expect(fs.readFileSync(join(root, 'conf-dev.yml'), 'utf8')).toBe('dev\n');
+    expect(fs.readdirSync(root).sort()).toEqual(['conf-dev.yml', 'conf-staging.yml']);
+  });
 });

@@ -293,8 +293,8 @@ deploy:
     const before = snapshot(root);
     const flagged = await add(root, 'stage', 'staging', '--remote-host', 's.example.com');
     expect(flagged.stderr).toBe(
-      'error: --remote-host: mcc/conf-staging.yml is there already and the stage deploys ' +
-        'with it as it is; change it there, or remove it to have it made\n',
+      'error: --remote-host "s.example.com": stage staging deploys with REMOTE_HOST ' +
+        '"own.example.com"; change it in mcc/conf-staging.yml, or remove that file to have it made\n',
     );
     expect(flagged.exitCode).toBe(2);
     expect(snapshot(root)).toEqual(before);
@@ -303,6 +303,14 @@ deploy:
     expect(added.stdout).toContain('it deploys with the mcc/conf-staging.yml that is there');
     expect(added.stdout).not.toContain('starts as a copy');
     expect(read(root, 'mcc/conf-staging.yml')).toBe(own);
+    // The same host again is no change; another stage's conf is not this one's.
+    expect((await add(root, 'stage', 'staging', '--remote-host', 'own.example.com')).exitCode).toBe(
+      0,
+    );
+    writeFileSync(join(root, 'mcc/conf-qa.yml'), read(root, 'mcc/conf-dev.yml'));
+    const borrowed = await add(root, 'stage', 'qa');
+    expect(borrowed.stderr).toContain('mcc/conf-qa.yml is there already, for stage "dev"');
+    expect(borrowed.exitCode).toBe(2);
     const recorded = parse(read(root, 'mcc/answers.yml')).stages.at(-1);
     expect(recorded).toMatchObject({
       name: 'staging',
