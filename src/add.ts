@@ -11,6 +11,7 @@ import { applyPlan } from './apply.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
 import { CommandError, UsageError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
+import { withRepositoryLock } from './lock.js';
 import { loadPipeline, readText, type Pipeline, type StageEntry } from './pipeline.js';
 
 export interface AddOptions {
@@ -49,6 +50,15 @@ export async function runAdd(
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
   }
+  await withRepositoryLock(root, () => add(root, generator, decide, options));
+}
+
+async function add(
+  root: string,
+  generator: Generator<AddPlan> & { name: string },
+  decide: (pipeline: Pipeline) => AddPlan | Promise<AddPlan>,
+  options: AddOptions,
+): Promise<void> {
   const plan = await decide(loadPipeline(root));
   for (const part of plan.already) {
     process.stdout.write(`${pc.dim('exists   ')} ${part}\n`);

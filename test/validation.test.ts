@@ -356,8 +356,8 @@ const CHECK_CASES: [string, Edit, string[]][] = [
   ],
   [
     'keep_builds in exponent form',
-    replaceIn('config.yml', 'keep_builds: 10', 'keep_builds: 1e1'),
-    ['config.yml: deploy.prod.parameters.keep_builds: 1e1: expected a whole number'],
+    replaceIn('config.yml', 'keep_builds: 10', 'keep_builds: 1.0e+1'),
+    ['config.yml: deploy.prod.parameters.keep_builds: 1.0e+1: expected a whole number'],
   ],
   [
     'a cron schedule out of range',

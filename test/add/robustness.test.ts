@@ -4,18 +4,22 @@
  * files, folders where files belong, a closed pipe, and re-runs of
  * create-mcc-pipeline after an add.
  */
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
   cpSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +31,7 @@ import { detect } from '../../src/detect.js';
 import { planFiles } from '../../src/engine.js';
 import { compare } from '../../src/files.js';
 import { ask, toAnswers, toRaw } from '../../src/questions.js';
-import { ROOT, exampleCopy, snapshot, tempDir } from '../helpers.js';
+import { ROOT, cli, exampleCopy, snapshot, tempDir } from '../helpers.js';
 import { inProcess } from '../in-process.js';
 
 const HOST = ['--yes', '--remote-host', 'app.example.com'];
@@ -317,6 +321,27 @@ deploy:
       remoteHost: 'own.example.com',
       remoteBase: '/srv/own',
     });
+  });
+
+  it("lets two adds run at once without losing either, and takes over a dead one's lock", async () => {
+    const root = copy();
+    const job = (name: string) =>
+      cli('mcc', ['add', 'cron', name, '--custom', '--schedule', '1 1 * * *', '--yes'], root);
+    const results = await Promise.all([job('job-a'), job('job-b'), job('job-c')]);
+    for (const result of results) expect(result.exitCode).toBe(0);
+    const jobs = (parse(read(root, 'mcc/conf-dev.yml')).CRON_JOBS as { name: string }[]).map(
+      (entry) => entry.name,
+    );
+    expect(jobs).toEqual(expect.arrayContaining(['job-a', 'job-b', 'job-c']));
+
+    const finished = execa('true');
+    const { pid } = finished;
+    await finished;
+    const name = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
+    const lock = join(tmpdir(), `mcc-${name}.lock`);
+    writeFileSync(lock, `${pid}\n`);
+    expect((await job('job-d')).exitCode).toBe(0);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('adds lines with the CRLF endings of a CRLF file', async () => {
