@@ -43,18 +43,27 @@ const VALUE_KEY: ScalarTag = {
  * The YAML 1.1 tags as PyYAML reads them. A scalar read from a file is written
  * back as it was written (1:30 stays 1:30, not 01:30, which PyYAML reads as text).
  */
+function pyyamlTag(tag: ScalarTag): ScalarTag {
+  const test = PYYAML_TESTS[pyyamlKey(tag)] ?? tag.test!;
+  const render = tag.stringify;
+  const scalar: ScalarTag = { ...tag, test };
+  if (render) {
+    scalar.stringify = (item, ctx, onComment, onChompKeep) =>
+      typeof item.source === 'string' && test.test(item.source)
+        ? item.source
+        : render(item, ctx, onComment, onChompKeep);
+  }
+  return scalar;
+}
+
+/** Each tag of the yaml package as PyYAML reads it, made once: every parse asks. */
+const adjustedTags = new WeakMap<ScalarTag, ScalarTag>();
+
 function pyyamlTags(tags: Tags): Tags {
   const adjusted = tags.map((tag) => {
     if (typeof tag !== 'object' || 'collection' in tag || !tag.test) return tag;
-    const test = PYYAML_TESTS[pyyamlKey(tag)] ?? tag.test;
-    const render = tag.stringify;
-    const scalar: ScalarTag = { ...tag, test };
-    if (render) {
-      scalar.stringify = (item, ctx, onComment, onChompKeep) =>
-        typeof item.source === 'string' && test.test(item.source)
-          ? item.source
-          : render(item, ctx, onComment, onChompKeep);
-    }
+    let scalar = adjustedTags.get(tag);
+    if (!scalar) adjustedTags.set(tag, (scalar = pyyamlTag(tag)));
     return scalar;
   });
   return [...adjusted, VALUE_KEY];
