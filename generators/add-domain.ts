@@ -12,7 +12,7 @@ import { addToSeq } from '../src/yaml-edit.js';
 export const addDomainGenerator = addGenerator('add-domain', 'Add a domain to the pipeline');
 
 export function planDomain(pipeline: Pipeline, value: string, stage?: string): AddPlan {
-  const domain = v.check('domain', value, v.domain).toLowerCase();
+  const domain = v.domainKey(v.check('domain', value, v.domain));
   if (!pipeline.multiTenant) {
     throw new UsageError(
       `domain ${JSON.stringify(value)}: this pipeline is single-tenant (no conf lists DOMAINS); ` +

@@ -285,13 +285,12 @@ function stageInFolder(pipeline: Pipeline, host: string, base: string): string |
  * would change it is refused, and so is a conf made for another stage.
  */
 function refuseConfFlags(
-  pipeline: Pipeline,
   name: string,
   conf: string,
+  values: Record<string, unknown>,
   flags: AddStageFlags,
   exists: boolean,
 ): void {
-  const values = readConf(pipeline.root, conf) ?? {};
   const change = `change it in mcc/${conf}, or remove that file to have it made`;
   if (flags.from !== undefined && !exists) {
     throw new UsageError(
@@ -322,10 +321,14 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
   const plan = emptyPlan(`stage ${name}`);
   const conf = `conf-${name}.yml`;
   const exists = pipeline.stages.some((stage) => stage.name === name);
-  const confExists = readText(pipeline.root, `mcc/${conf}`) !== null;
+  // A conf already there is the stage's own: its values are the ones recorded.
+  const own = readConf(pipeline.root, conf);
+  const confExists = own !== null;
   if (exists) plan.already.push(`config.yml: ${name}`);
-  if (confExists) plan.already.push(`mcc/${conf}`);
-  if (confExists) refuseConfFlags(pipeline, name, conf, flags, exists);
+  if (own) {
+    plan.already.push(`mcc/${conf}`);
+    refuseConfFlags(name, conf, own, flags, exists);
+  }
   if (exists && confExists) return plan;
 
   const source = sourceStage(pipeline, name, flags.from);
@@ -338,11 +341,7 @@ function planDeploymentStage(pipeline: Pipeline, name: string, flags: AddStageFl
     throw new CommandError(`${confPath(source)}: ${describeProblem(parsed.problems[0]!)}`);
   }
   const document = parsed.document.clone();
-  // A conf already there is the stage's own: its values are the ones recorded.
-  const values = ((confExists ? readConf(pipeline.root, conf) : document.toJS()) ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const values = (own ?? document.toJS() ?? {}) as Record<string, unknown>;
   const base = confExists
     ? String(values.REMOTE_BASE)
     : (flags.remoteBase ?? remoteBaseFor(String(values.REMOTE_BASE), source.name, name));

@@ -200,16 +200,8 @@ function checkList(
     const problem = typeof item === 'string' ? validator(item) : `a ${what.replace(/s$/, '')}`;
     if (problem) report.add(`${key}[${i}]`, `${quote(item)}: expected ${problem}`);
   });
-  const keys = value.map((item) => (typeof item === 'string' ? same(item) : item));
-  const second = keys.findIndex((item, i) => keys.indexOf(item) !== i);
-  if (second === -1) return;
-  const [one, other] = [value[keys.indexOf(keys[second])], value[second]];
-  report.add(
-    key,
-    one === other
-      ? `${quote(one)} is listed twice`
-      : `${quote(one)} and ${quote(other)} are the same: list it once`,
-  );
+  const twice = v.listedTwice(value, same);
+  if (twice) report.add(key, twice);
 }
 
 function floatsWrittenWhole(document: Document.Parsed): Map<string, string> {
@@ -392,7 +384,7 @@ function checkConf(
   // A single-tenant conf may leave DOMAINS empty.
   const domains = conf.DOMAINS;
   if (Array.isArray(domains) ? domains.length > 0 : domains !== undefined && domains !== null) {
-    checkList(report, 'DOMAINS', conf.DOMAINS, v.domain, 'domains', (d) => d.toLowerCase());
+    checkList(report, 'DOMAINS', conf.DOMAINS, v.domain, 'domains', v.domainKey);
   }
   if ('SMOKE_URLS' in conf) {
     checkList(report, 'SMOKE_URLS', conf.SMOKE_URLS, (u) => url(u), 'URLs');

@@ -149,14 +149,15 @@ function stage(root: string, file: PlannedFile, staged: Staged[]): void {
   const entry: Staged = { path: file.path, temporary: sibling('tmp'), target, backup: null, made };
   staged.push(entry);
   writeFileSync(entry.temporary, file.content);
-  if (existing) chmodSync(entry.temporary, existing.mode & 0o7777);
-  else if (file.mode !== undefined) chmodSync(entry.temporary, file.mode);
   if (existing) {
+    chmodSync(entry.temporary, existing.mode & 0o7777);
     try {
       chownSync(entry.temporary, existing.uid, existing.gid);
     } catch {
       // Only root may give a file away; the user's own files stay theirs anyway.
     }
+  } else if (file.mode !== undefined) {
+    chmodSync(entry.temporary, file.mode);
   }
   if (existing || dangling) {
     entry.backup = sibling('old');

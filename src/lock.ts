@@ -31,10 +31,15 @@ function readHolder(path: string): number | null {
   }
 }
 
+/** The lock file of the repository at root, however root is named. */
+export function lockPath(root: string): string {
+  const name = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
+  return join(tmpdir(), `mcc-${name}.lock`);
+}
+
 /** Hold the repository's lock while change runs. */
 export async function withRepositoryLock<T>(root: string, change: () => Promise<T>): Promise<T> {
-  const name = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
-  const path = join(tmpdir(), `mcc-${name}.lock`);
+  const path = lockPath(root);
   const deadline = Date.now() + WAIT_SECONDS * 1000;
   for (;;) {
     try {

@@ -260,7 +260,7 @@ export const QUESTIONS: Question[] = [
 /** What is wrong with a raw answer on its own, or undefined. */
 export function problemOf(question: Question, value: string): string | undefined {
   if (question.list) {
-    const key = question.key === 'domains' ? (item: string) => item.toLowerCase() : undefined;
+    const key = question.key === 'domains' ? v.domainKey : undefined;
     return value === 'none' ? undefined : v.listProblem(value, question.validate, key);
   }
   const problem = question.validate(value);
@@ -298,7 +298,7 @@ function describe(question: Question): string {
  */
 /** Domain names are case-insensitive: keep one spelling, so duplicates show. */
 function normalise(question: Question, value: string): string {
-  return question.key === 'domains' ? value.toLowerCase() : value;
+  return question.key === 'domains' ? v.domainKey(value) : value;
 }
 
 /** Refuse a flag whose question does not apply to the other answers. */

@@ -53,6 +53,26 @@ export const unitName: Validator = (value) =>
 /** The unit systemd means: notes-api and notes-api.service are the same one. */
 export const unitKey = (unit: string): string => unit.replace(/\.service$/, '');
 
+/** Domain names are case-insensitive: two spellings of one are the same domain. */
+export const domainKey = (domain: string): string => domain.toLowerCase();
+
+/**
+ * The first item of a list that comes twice, said as a problem, or undefined.
+ * Two items are the same when their keys are (a domain's is in lower case).
+ */
+export function listedTwice(
+  items: readonly unknown[],
+  key: (item: string) => string = (item) => item,
+): string | undefined {
+  const keys = items.map((item) => (typeof item === 'string' ? key(item) : item));
+  const second = keys.findIndex((item, i) => keys.indexOf(item) !== i);
+  if (second === -1) return undefined;
+  const [one, other] = [items[keys.indexOf(keys[second])], items[second]];
+  return one === other
+    ? `${JSON.stringify(one)} is listed twice`
+    : `${JSON.stringify(one)} and ${JSON.stringify(other)} are the same: list it once`;
+}
+
 export const userName: Validator = (value) =>
   /^[a-z_][a-z0-9_-]*\$?$/.test(value) && value.length <= 32
     ? undefined
@@ -162,13 +182,7 @@ export function listProblem(
     if (problem && items.length === 1) return `expected ${problem}`;
     if (problem) return `${JSON.stringify(item)} is not allowed: expected ${problem}`;
   }
-  const keys = items.map(key);
-  const second = keys.findIndex((item, i) => keys.indexOf(item) !== i);
-  if (second === -1) return undefined;
-  const [one, other] = [items[keys.indexOf(keys[second]!)]!, items[second]!];
-  return one === other
-    ? `${JSON.stringify(one)} is listed twice`
-    : `${JSON.stringify(one)} and ${JSON.stringify(other)} are the same: list it once`;
+  return listedTwice(items, key);
 }
 
 function usage(flag: string, value: string, problem: string): UsageError {

@@ -4,7 +4,6 @@
  * files, folders where files belong, a closed pipe, and re-runs of
  * create-mcc-pipeline after an add.
  */
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -13,13 +12,11 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
-  realpathSync,
   renameSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +25,7 @@ import { parse } from 'yaml';
 import { initGenerator } from '../../generators/init.js';
 import { carryAddedDetails, readAnswers } from '../../src/answers.js';
 import { detect } from '../../src/detect.js';
+import { lockPath } from '../../src/lock.js';
 import { planFiles } from '../../src/engine.js';
 import { compare } from '../../src/files.js';
 import { ask, toAnswers, toRaw } from '../../src/questions.js';
@@ -298,7 +296,8 @@ deploy:
     const flagged = await add(root, 'stage', 'staging', '--remote-host', 's.example.com');
     expect(flagged.stderr).toBe(
       'error: --remote-host "s.example.com": stage staging deploys with REMOTE_HOST ' +
-        '"own.example.com"; change it in mcc/conf-staging.yml, or remove that file to have it made\n',
+        '"own.example.com"; change it in mcc/conf-staging.yml, ' +
+        'or remove that file to have it made\n',
     );
     expect(flagged.exitCode).toBe(2);
     expect(snapshot(root)).toEqual(before);
@@ -323,7 +322,7 @@ deploy:
     });
   });
 
-  it("lets two adds run at once without losing either, and takes over a dead one's lock", async () => {
+  it("lets two adds run at once, losing neither, and takes over a dead one's lock", async () => {
     const root = copy();
     const job = (name: string) =>
       cli('mcc', ['add', 'cron', name, '--custom', '--schedule', '1 1 * * *', '--yes'], root);
@@ -337,8 +336,7 @@ deploy:
     const finished = execa('true');
     const { pid } = finished;
     await finished;
-    const name = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
-    const lock = join(tmpdir(), `mcc-${name}.lock`);
+    const lock = lockPath(root);
     writeFileSync(lock, `${pid}\n`);
     expect((await job('job-d')).exitCode).toBe(0);
     expect(existsSync(lock)).toBe(false);
