@@ -16,7 +16,8 @@ export function planDomain(pipeline: Pipeline, value: string, stage?: string): A
   if (!pipeline.multiTenant) {
     throw new UsageError(
       `domain ${JSON.stringify(value)}: this pipeline is single-tenant (no conf lists DOMAINS); ` +
-        'a single-tenant stage serves its one DOMAIN',
+        'a single-tenant stage serves its one DOMAIN (re-run npx create-mcc-pipeline with ' +
+        '--tenancy multi --domains to change that)',
     );
   }
   const plan = emptyPlan(`domain ${domain}`);
