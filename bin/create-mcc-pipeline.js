@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/create.js';
-
-await main(process.argv);
+require('../dist/cli/start.cjs').start('create', process.argv);

@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/mcc.js';
-
-await main(process.argv);
+require('../dist/cli/start.cjs').start('mcc', process.argv);

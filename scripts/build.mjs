@@ -1,8 +1,10 @@
 // Bundles the compiled CLI (dist/src, from tsc) into dist/cli: one file per
-// command plus shared chunks, with every template precompiled. Start-up is
-// then mostly Node's own: a handful of files to load instead of hundreds,
-// and no template parsed at run time.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+// command line, with every template precompiled, and the small loader that
+// runs it. Start-up is then mostly Node's own: three files to load instead of
+// hundreds, no template parsed at run time, and, from the second run of a
+// command on, little JavaScript compiled (src/cli/start.ts).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -58,21 +60,37 @@ const withoutBuiltInActions = {
 };
 
 const outdir = join(root, 'dist/cli');
+
+/**
+ * One CommonJS file, which defines import.meta.url for the modules that use it. The
+ * definition goes after "use strict", which holds only as the first statement.
+ */
+async function commonJs(entry) {
+  const { outputFiles } = await build({
+    entryPoints: [join(root, 'dist/src', entry)],
+    write: false,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__mccModuleUrl' },
+    plugins: [precompiledTemplates, withoutBuiltInActions],
+    logLevel: 'warning',
+  });
+  const { text } = outputFiles[0];
+  const strict = '"use strict";';
+  if (!text.startsWith(strict)) throw new Error(`${entry}: bundle is not strict`);
+  const url = "const __mccModuleUrl = require('node:url').pathToFileURL(__filename).href;";
+  return `${strict}\n${url}\n${text.slice(strict.length)}`;
+}
+
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [join(root, 'dist/src/cli/create.js'), join(root, 'dist/src/cli/mcc.js')],
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // Bundled CommonJS packages (yaml, commander, handlebars) call require.
-  banner: {
-    js:
-      "import { createRequire as __mccRequire } from 'node:module'; " +
-      'const require = __mccRequire(import.meta.url);',
-  },
-  plugins: [precompiledTemplates, withoutBuiltInActions],
-  logLevel: 'warning',
-});
+mkdirSync(outdir, { recursive: true });
+// The loader, and each command line in one file whose first line is its hash, which ties a
+// code cache to this code (src/cli/start.ts).
+writeFileSync(join(outdir, 'start.cjs'), await commonJs('cli/start.js'));
+for (const name of ['create', 'mcc']) {
+  const code = await commonJs(`cli/${name}.js`);
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  writeFileSync(join(outdir, `${name}.cjs`), `// bundle ${hash}\n${code}`);
+}

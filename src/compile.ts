@@ -14,24 +14,32 @@ import type { PlannedFile } from './files.js';
 /** The oldest Python the generated scripts run on (they use datetime.UTC). */
 const NEEDED = [3, 11] as const;
 
-// One line of JSON: the problems found (an empty list for none), or, from a
-// Python too old to judge the scripts, its version. Written to run on any
-// Python 3, so that an old one can say what it is.
+// The sources come as name, NUL, source, NUL and so on: a NUL cannot be in
+// Python source. The answer is one line of JSON: the problems found (an empty
+// list for none), or, from a Python too old to judge the scripts, its version.
+// Written to run on any Python 3, so that an old one can say what it is, and
+// without the json package, which would double Python's start-up: _json is
+// its C half, and quotes a string for JSON alone.
 const COMPILE_ALL = `
-import json, sys
-def answer(value):
-    sys.stdout.write(json.dumps(value) + "\\n")
+import sys
+def answer(text):
+    sys.stdout.write(text + "\\n")
     sys.stdout.flush()
 if sys.version_info < (${NEEDED.join(', ')}):
-    answer({"version": "%d.%d" % sys.version_info[:2]})
+    answer('{"version": "%d.%d"}' % sys.version_info[:2])
     sys.exit()
+try:
+    from _json import encode_basestring_ascii as quoted
+except ImportError:
+    from json import dumps as quoted
+parts = sys.stdin.buffer.read().decode("utf-8").split("\\0")
 problems = []
-for name, source in json.load(sys.stdin).items():
+for name, source in zip(parts[0::2], parts[1::2]):
     try:
         compile(source, name, "exec", dont_inherit=True)
     except SyntaxError as error:
         problems.append("%s line %s: %s" % (name, error.lineno, error.msg))
-answer({"problems": problems})
+answer('{"problems": [%s]}' % ", ".join(quoted(problem) for problem in problems))
 `;
 
 /** Compiling a few files takes milliseconds; a Python this slow is stuck. */
@@ -163,7 +171,7 @@ function startCompiler(program: string): Compiler {
     program,
     async compile(sources) {
       hold(true);
-      child.stdin.end(JSON.stringify(sources));
+      child.stdin.end(Object.entries(sources).flat().join('\0'));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<Outcome>((resolve) => {
         timer = setTimeout(() => {
@@ -208,6 +216,10 @@ export async function checkPython(files: PlannedFile[], root: string): Promise<v
     files.filter((file) => file.path.endsWith('.py')).map((file) => [file.path, file.content]),
   );
   if (Object.keys(sources).length === 0) return;
+  const withNul = Object.keys(sources).find((path) => sources[path]!.includes('\0'));
+  if (withNul !== undefined) {
+    throw new CommandError(`generated ${withNul} holds a NUL character, nothing was written`);
+  }
   let compiler = waiting ?? startCompiler(compilerPath(root));
   waiting = undefined;
   let outcome = await compiler.compile(sources);

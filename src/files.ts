@@ -241,8 +241,10 @@ export async function withSignalsHeld(write: () => void): Promise<NodeJS.Signals
   for (const signal of SIGNALS) process.on(signal, hold);
   try {
     write();
-    // Let a signal that arrived during the write be delivered before letting go.
-    await new Promise((done) => setTimeout(done, 5));
+    // A signal that came during the write waits in the event loop until the loop next
+    // looks for events. The second of two immediates runs after it has: the first can
+    // run before, in the turn under way.
+    for (let turn = 0; turn < 2; turn++) await new Promise((done) => setImmediate(done));
   } finally {
     for (const signal of SIGNALS) process.off(signal, hold);
   }

@@ -4,8 +4,7 @@
  * lock is a file in the system's temporary folder naming the process that holds
  * it; a second add waits for it, and takes over one left by a process that died.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,10 +30,10 @@ function readHolder(path: string): number | null {
   }
 }
 
-/** The lock file of the repository at root, however root is named. */
+/** The lock file of the repository at root, however root is named: by its device and inode. */
 export function lockPath(root: string): string {
-  const name = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
-  return join(tmpdir(), `mcc-${name}.lock`);
+  const { dev, ino } = statSync(root, { bigint: true });
+  return join(tmpdir(), `mcc-${dev}-${ino}.lock`);
 }
 
 /** Hold the repository's lock while change runs. */

@@ -2,7 +2,9 @@
  * The interactive side, loaded only when there is a terminal to ask on.
  * Prompts refuse exactly what the flags refuse: both use problemOf.
  */
-import { checkbox, input, select } from '@inquirer/prompts';
+import checkbox from '@inquirer/checkbox';
+import input from '@inquirer/input';
+import select from '@inquirer/select';
 
 import { problemOf, type Question, type Raw } from './questions.js';
 

@@ -24,7 +24,10 @@ async function nameOrAsk(
     throw new UsageError(
       `give the ${what} to add, e.g. mcc add ${what} ${Object.keys(choices)[0]}`,
     );
-  const { input, select } = await import('@inquirer/prompts');
+  const [{ default: input }, { default: select }] = await Promise.all([
+    import('@inquirer/input'),
+    import('@inquirer/select'),
+  ]);
   const other = `another name`;
   const choice = await select({
     message: `Which ${what}?`,
@@ -51,7 +54,7 @@ export async function addCron(name: string | undefined, flags: Flags<AddCronFlag
   const chosen = await nameOrAsk('cron', name, flags, descriptions);
   let schedule = flags.schedule;
   if (schedule === undefined && !(chosen in CRON_JOBS) && interactive(flags)) {
-    const { input } = await import('@inquirer/prompts');
+    const { default: input } = await import('@inquirer/input');
     schedule = await input({
       message: 'Schedule (minute hour day month weekday)',
       default: '0 * * * *',
