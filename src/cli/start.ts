@@ -2,8 +2,7 @@
  * How both command lines start. Each is one CommonJS bundle (dist/cli/<name>.cjs), compiled
  * here through node:vm so that V8's code cache can be kept after a run that succeeded. Made
  * then, the cache holds every function the run compiled, not only the top level, and the next
- * run of the same command skips nearly all of its parsing and compiling: for `mcc add cron`,
- * about a third of its start-up.
+ * run of the same command skips nearly all of its parsing and compiling.
  *
  * One cache file per bundle, command and Node, in the user's cache folder:
  * <name>-<command>-<hash>-<node>-<arch>.v8. V8 itself checks its version and flags but, of
