@@ -5,14 +5,15 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import pc from 'picocolors';
 
 import { applyPlan } from './apply.js';
+import pc from './colours.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
 import { CommandError, UsageError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
 import { withRepositoryLock } from './lock.js';
 import { loadPipeline, readText, type Pipeline, type StageEntry } from './pipeline.js';
+import { announcedRoot } from './root.js';
 
 export interface AddOptions {
   yes: boolean;
@@ -46,10 +47,11 @@ export async function runAdd(
   decide: (pipeline: Pipeline) => AddPlan | Promise<AddPlan>,
   options: AddOptions,
 ): Promise<void> {
-  const root = resolve(directory);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
+  const start = resolve(directory);
+  if (!existsSync(start) || !statSync(start).isDirectory()) {
     throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
   }
+  const root = announcedRoot(start);
   await withRepositoryLock(root, () => add(root, generator, decide, options));
 }
 

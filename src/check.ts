@@ -14,6 +14,7 @@ import { nearest } from './nearest.js';
 import * as v from './validate.js';
 import { parseYaml, toData } from './yaml-read.js';
 import { readText } from './pipeline.js';
+import { announcedRoot } from './root.js';
 import { sharedFolder } from './answers.js';
 import { DEPLOY_STAGES, HANDLER_STAGES } from './choices.js';
 
@@ -594,11 +595,11 @@ export function formatProblem({ file, key, message, warning }: Problem): string 
 
 /** Prints every problem, one a line; returns the exit code. */
 export async function runCheck(directory: string): Promise<number> {
-  const root = resolve(directory);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
+  const start = resolve(directory);
+  if (!existsSync(start) || !statSync(start).isDirectory()) {
     throw new UsageError(`${quote(directory)}: expected a folder`);
   }
-  const found = await checkPipeline(root);
+  const found = await checkPipeline(announcedRoot(start));
   for (const problem of found) process.stdout.write(`${formatProblem(problem)}\n`);
   const problems = found.filter((problem) => !problem.warning);
   if (problems.length > 0) {

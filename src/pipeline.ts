@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { ANSWERS_FILE, readAnswers, type Answers } from './answers.js';
 import { CommandError, UsageError } from './errors.js';
 import { nearest } from './nearest.js';
+import { PIPELINE_FILES } from './root.js';
 import * as v from './validate.js';
 import { readYamlData } from './yaml-read.js';
 
@@ -40,8 +41,6 @@ export interface Pipeline {
   /** Each conf a stage names, as read, by file name; null when it is missing. */
   confs: Record<string, Record<string, unknown> | null>;
 }
-
-export const PIPELINE_FILES = ['mcc_deploy.py', 'config.yml'];
 
 export function readText(root: string, path: string): string | null {
   const file = join(root, path);

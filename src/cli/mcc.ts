@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { startPythonCheck, stopPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
+import { announcedRoot, findRoot } from '../root.js';
 import { version } from '../version.js';
 import {
   exitQuietlyOnClosedOutput,
@@ -43,7 +44,7 @@ export function mccProgram(): Command {
     )
     .action(async (options) => {
       const { tryDeploy } = await import('../try/index.js');
-      process.exitCode = await tryDeploy(process.cwd(), options);
+      process.exitCode = await tryDeploy(announcedRoot(process.cwd()), options);
     });
 
   addCommands(program);
@@ -64,7 +65,7 @@ export function mccProgram(): Command {
       'Check config.yml and every mcc/conf-*.yml against what the deploy expects, and that ' +
         'the build copies every file the deploy reads. Exits 1 when there is a problem.',
     )
-    .argument('[directory]', 'the repository root', '.')
+    .argument('[directory]', 'the repository, or a folder in it', '.')
     .addHelpText('after', '\nExamples:\n  $ mcc check\n  $ mcc check path/to/repo\n')
     .action(async (directory: string) => {
       const { runCheck } = await import('../check.js');
@@ -93,13 +94,13 @@ function addCommand(parent: Command, spec: string, description: string, example:
     .description(description)
     .option('-y, --yes', 'ask nothing: take the defaults', false)
     .option('--dry-run', 'print what would be written, as a diff, and write nothing', false)
-    .option('-C, --directory <dir>', 'the repository root', '.')
+    .option('-C, --directory <dir>', 'the repository, or a folder in it', '.')
     .addHelpText('after', `\nExamples:\n${example}`);
 }
 
 function runs(action: AddAction) {
   return async (name: string | undefined, options: Record<string, unknown>) => {
-    if (!options.dryRun) startPythonCheck(resolve(String(options.directory)));
+    if (!options.dryRun) startPythonCheck(findRoot(resolve(String(options.directory))));
     const commands = await import('./add.js');
     await (commands[action] as (n: string | undefined, o: unknown) => Promise<void>)(name, options);
   };

@@ -399,6 +399,48 @@ describe('mcc check', () => {
   });
 });
 
+describe('mcc in a folder inside the repository', () => {
+  it('works on the repository, and says which', async () => {
+    const root = copy();
+    const inside = join(root, 'app');
+    const added = await inProcess('mcc', ['add', 'cron', 'health-check', '--yes'], inside);
+    expect(added.exitCode).toBe(0);
+    expect(added.stdout.split('\n')[0]).toBe(`in ${root}`);
+    expect(existsSync(join(root, 'mcc/cron/health_check.py'))).toBe(true);
+    expect(existsSync(join(inside, 'mcc'))).toBe(false);
+
+    const checked = await inProcess('mcc', ['check', inside]);
+    expect(checked.stdout.split('\n')[0]).toBe(`in ${root}`);
+    expect(checked.exitCode).toBe(0);
+    const atRoot = await inProcess('mcc', ['check'], root);
+    expect(atRoot.stdout).not.toContain('in /');
+  });
+
+  it('names the folder it started in when no folder above holds a pipeline', async () => {
+    const elsewhere = join(tempDir('no-pipeline'), 'sub');
+    mkdirSync(elsewhere);
+    const result = await inProcess('mcc', ['add', 'cron', 'backup', '--yes', '-C', elsewhere]);
+    expect(result.stderr).toBe(
+      `error: no mcc_deploy.py in ${elsewhere}: this is not a repository with a pipeline; ` +
+        'run npx create-mcc-pipeline there first\n',
+    );
+    expect(result.exitCode).toBe(1);
+  });
+
+  it('prints no colour codes from mcc add in CI without a terminal', async () => {
+    const { FORCE_COLOR: _force, NO_COLOR: _no, ...env } = process.env;
+    const result = await execa('node', [join(ROOT, 'bin/mcc.js'), 'add', 'cron', 'backup'], {
+      cwd: copy(),
+      env: { ...env, CI: 'true' },
+      extendEnv: false,
+      stdin: 'ignore',
+      reject: false,
+    });
+    expect(result.stdout).toContain('exists');
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+});
+
 describe('create-mcc-pipeline after mcc add', () => {
   it('given its last flags again, keeps the lists mcc add grew since', async () => {
     const flags = ['--services', 'notes-api', '--cron', 'backup', '--tenancy', 'multi'];
