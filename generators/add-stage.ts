@@ -110,7 +110,7 @@ export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags
   }
   const others = pipeline.stages.map((stage) => stage.name).filter((known) => known !== name);
   const guess = existing ? undefined : nearest(name, [...Object.keys(HANDLER_STAGES), ...others]);
-  if (guess && !flags.deployment) {
+  if (guess && !flags.deployment && !extends_(name, guess)) {
     throw new UsageError(
       `stage ${JSON.stringify(name)}: did you mean ${guess}? ` +
         '(pass --deployment to add a deployment stage of that name)',
@@ -262,6 +262,12 @@ function recordHandler(pipeline: Pipeline, plan: AddPlan, handler: HandlerAnswer
 function swapStage(value: string, source: string, name: string): string | null {
   const at = value.lastIndexOf(source);
   return at === -1 ? null : value.slice(0, at) + name + value.slice(at + source.length);
+}
+
+/** A known name with a number or a dashed part after it (dev2, prod-eu): meant, not a slip. */
+function extends_(name: string, known: string): boolean {
+  const rest = name.slice(known.length);
+  return name.toLowerCase().startsWith(known.toLowerCase()) && /^(\d+|[-_].+)$/.test(rest);
 }
 
 /** The new stage's deployment folder: the source's with the stage name swapped. */

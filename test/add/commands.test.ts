@@ -171,6 +171,7 @@ describe('mcc add', () => {
     const before = snapshot(single);
     const cases: [string[], RegExp][] = [
       [['stage', 'db-bakup'], /^error: stage "db-bakup": did you mean db-backup\?/],
+      [['stage', 'prodd'], /^error: stage "prodd": did you mean prod\?/],
       [['cron', 'bakup'], /^error: cron job "bakup": did you mean backup\?/],
       [['stage', 'db-backup-dev', '--deployment', '--from', 'prd'], /did you mean prod\?/],
       [
@@ -190,6 +191,14 @@ describe('mcc add', () => {
       expect(result.exitCode).toBe(2);
     }
     expect(snapshot(single)).toEqual(before);
+  });
+
+  it('takes a known name with a number or a dashed part after it as a name of its own', async () => {
+    for (const name of ['dev2', 'prod-eu', 'db-backup-2']) {
+      const result = await add(single, 'stage', name, '--dry-run');
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain(`would create                  mcc/conf-${name}.yml`);
+    }
   });
 
   it('prints the diff with --dry-run and writes nothing', async () => {
