@@ -193,7 +193,7 @@ describe('mcc add', () => {
     expect(snapshot(single)).toEqual(before);
   });
 
-  it('takes a known name with a number or a dashed part after it as a name of its own', async () => {
+  it('takes a known name with a number or dashed part after it as a name of its own', async () => {
     for (const name of ['dev2', 'prod-eu', 'db-backup-2']) {
       const result = await add(single, 'stage', name, '--dry-run');
       expect(result.stderr).toBe('');
