@@ -132,8 +132,8 @@ const CRON_JOB_KEYS: Schema = {
 
 class Report {
   readonly problems: Problem[] = [];
-  /** Whole numbers written as floats (8000.0, 8e3), by dotted key: Python reads floats. */
-  floats = new Map<string, string>();
+  /** Numbers as the file writes them (8000.0, .nan), by dotted key, for the messages. */
+  numbers = new Map<string, string>();
 
   constructor(readonly file: string) {}
 
@@ -175,9 +175,10 @@ function checkMapping(
       continue;
     }
     const problem = rule.rule(item);
-    if (problem) report.add(where, `${quote(item)}: expected ${problem}`);
-    else if (rule.whole && report.floats.has(where)) {
-      report.add(where, `${report.floats.get(where)}: expected a whole number, without a point`);
+    const written = typeof item === 'number' ? report.numbers.get(where) : undefined;
+    if (problem) report.add(where, `${written ?? quote(item)}: expected ${problem}`);
+    else if (rule.whole && written !== undefined && writtenAsFloat(written)) {
+      report.add(where, `${written}: expected a whole number, without a point`);
     }
   }
   for (const [key, rule] of Object.entries(schema)) {
@@ -205,20 +206,21 @@ function checkList(
   if (twice) report.add(key, twice);
 }
 
-function floatsWrittenWhole(document: Document.Parsed): Map<string, string> {
-  const floats = new Map<string, string>();
+/** Python reads 8000.0 and 8.0e3 as floats, where the deploy needs a whole number. */
+const writtenAsFloat = (source: string) => /[.eE]/.test(source) && !/^[-+]?0x/i.test(source);
+
+function numbersAsWritten(document: Document.Parsed): Map<string, string> {
+  const numbers = new Map<string, string>();
   visit(document, {
     Scalar(at, node, ancestors) {
-      const source = node.source ?? '';
-      if (at === 'key' || typeof node.value !== 'number' || !Number.isInteger(node.value)) return;
-      if (!/[.eE]/.test(source) || /^[-+]?0x/i.test(source)) return;
+      if (at === 'key' || typeof node.value !== 'number') return;
       const keys = ancestors
         .filter(isPair)
         .map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));
-      floats.set(keys.join('.'), source);
+      numbers.set(keys.join('.'), node.source ?? String(node.value));
     },
   });
-  return floats;
+  return numbers;
 }
 
 /** Parse a YAML file, reporting syntax errors with their line. */
@@ -226,7 +228,7 @@ function readYaml(root: string, file: string, report: Report): unknown {
   const { document, problems } = parseYaml(readText(root, file) ?? '');
   for (const { line, message } of problems) report.add(line ? `line ${line}` : '', message);
   if (problems.length > 0) return undefined;
-  report.floats = floatsWrittenWhole(document);
+  report.numbers = numbersAsWritten(document);
   try {
     return toData(file, document);
   } catch (error) {

@@ -4,7 +4,15 @@
  * error rather than a silent overwrite, and each syntax problem told with its
  * line.
  */
-import { parseDocument, type Document, type ScalarTag, type Tags } from 'yaml';
+import {
+  isScalar,
+  parseDocument,
+  visit,
+  type Document,
+  type ScalarTag,
+  type Tags,
+  type YAMLError,
+} from 'yaml';
 
 import { CommandError } from './errors.js';
 
@@ -109,12 +117,35 @@ function parseFresh(text: string): Parsed {
   const document = parseDocument(text, READ_OPTIONS);
   const problems = document.errors.map((error) => ({
     line: error.linePos?.[0].line ?? null,
-    message:
-      error.code === 'MULTIPLE_DOCS'
-        ? 'holds a second YAML document (a second ---), which the deploy refuses'
-        : error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+    message: problemMessage(document, error),
   }));
   return { document, problems };
+}
+
+function problemMessage(document: Document.Parsed, error: YAMLError): string {
+  if (error.code === 'MULTIPLE_DOCS') {
+    return 'holds a second YAML document (a second ---), which the deploy refuses';
+  }
+  const key = error.code === 'DUPLICATE_KEY' ? keyAt(document, error.pos[0]) : undefined;
+  if (key !== undefined) {
+    return `the key ${JSON.stringify(key)} is twice in one mapping; the deploy would take the last`;
+  }
+  return error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** The scalar key that starts at offset, as written. */
+function keyAt(document: Document.Parsed, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(document, {
+    Pair(_, pair) {
+      const { key } = pair;
+      if (isScalar(key) && key.range?.[0] === offset) {
+        found = key.source ?? String(key.value);
+        return visit.BREAK;
+      }
+    },
+  });
+  return found;
 }
 
 export function describeProblem({ line, message }: YamlProblem): string {

@@ -355,6 +355,16 @@ const CHECK_CASES: [string, Edit, string[]][] = [
     ['mcc/conf-prod.yml: API_PORT: 8000.0: expected a whole number'],
   ],
   [
+    'a port beyond what a JavaScript number holds exactly',
+    replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: 100000000000000000000001'),
+    ['mcc/conf-prod.yml: API_PORT: 100000000000000000000001: expected a port'],
+  ],
+  [
+    'a port that is not a number',
+    replaceIn('mcc/conf-prod.yml', 'API_PORT: 8000', 'API_PORT: .nan'),
+    ['mcc/conf-prod.yml: API_PORT: .nan: expected a port'],
+  ],
+  [
     'keep_builds in exponent form',
     replaceIn('config.yml', 'keep_builds: 10', 'keep_builds: 1.0e+1'),
     ['config.yml: deploy.prod.parameters.keep_builds: 1.0e+1: expected a whole number'],

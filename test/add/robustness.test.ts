@@ -202,7 +202,7 @@ describe('mcc add on files it cannot read', () => {
     [
       'mcc/conf-prod.yml',
       'a repeated key',
-      /^error: mcc\/conf-prod\.yml: line \d+: Map keys must be unique/,
+      /^error: mcc\/conf-prod\.yml: line \d+: the key "WORKERS" is twice in one mapping; the d/,
       ['cron', 'cleanup'],
     ],
   ];
