@@ -186,6 +186,11 @@ describe('mcc try refuses bad flags before building anything', () => {
     ],
     ['no --stage', [], "'--stage <name>'"],
     ['an unknown flag', ['--stage', 'dev', '--sandbx', '/tmp/x'], "'--sandbx'"],
+    [
+      'a sandbox in a file system that takes no folders',
+      ['--stage', 'dev', '--sandbox', '/proc/mcc-sandbox'],
+      'no folder can be made in /proc',
+    ],
   ];
 
   it.each(TRY_CASES)('%s', async (_name, args, quotes) => {

@@ -15,6 +15,7 @@ import {
   readdirSync,
   readlinkSync,
   realpathSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -28,6 +29,7 @@ import { parse, parseDocument } from 'yaml';
 
 import { databaseName, readAnswers, type Answers } from '../answers.js';
 import { CommandError, UsageError } from '../errors.js';
+import { fsReason } from '../files.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { READ_OPTIONS, readYamlData } from '../yaml-read.js';
 import * as v from '../validate.js';
@@ -165,6 +167,15 @@ function checkSandbox(root: string, sandbox: string): void {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch {
     throw new UsageError(`${quoted}: ${existing} is not writable`);
+  }
+  // A folder can refuse new folders though its mode allows them (/proc, /sys, a
+  // read-only mount): make one and take it away again.
+  try {
+    rmdirSync(mkdtempSync(join(existing, '.mcc-try-')));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'its file system takes none' : fsReason(error);
+    throw new UsageError(`${quoted}: no folder can be made in ${existing}: ${reason}`);
   }
   const inside = relative(
     realpathSync(root),
