@@ -41,9 +41,9 @@ function schedule(name: string, flags: AddCronFlags): string {
   return v.check('--schedule', value.trim(), v.cronSchedule);
 }
 
-export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags): AddPlan {
-  const known = CRON_JOBS[name];
-  const guess = known ? undefined : nearest(name, Object.keys(CRON_JOBS));
+/** Refuse a name that is not one, or that is a slip for a known job's; before any question. */
+export function checkCronName(name: string, flags: { custom?: boolean }): void {
+  const guess = CRON_JOBS[name] ? undefined : nearest(name, Object.keys(CRON_JOBS));
   if (guess && !flags.custom) {
     throw new UsageError(
       `cron job ${JSON.stringify(name)}: did you mean ${guess}? ` +
@@ -51,6 +51,11 @@ export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags):
     );
   }
   v.check('cron job', name, cronName);
+}
+
+export function planCron(pipeline: Pipeline, name: string, flags: AddCronFlags): AddPlan {
+  const known = CRON_JOBS[name];
+  checkCronName(name, flags);
   if (known?.needsDatabase && pipeline.database === 'none') {
     throw new UsageError(`cron job ${JSON.stringify(name)}: this pipeline has no database`);
   }

@@ -27,6 +27,7 @@ import { CommandError, UsageError } from '../src/errors.js';
 import {
   confPath,
   deploymentStages,
+  describeStage,
   findStage,
   readConf,
   readText,
@@ -80,12 +81,6 @@ function refuseFlags(flags: AddStageFlags, keys: readonly (keyof AddStageFlags)[
     const shown = typeof value === 'string' ? ` ${JSON.stringify(value)}` : '';
     throw new UsageError(`${flagName(key)}${shown}: ${why}`);
   }
-}
-
-function describeStage(stage: StageEntry): string {
-  if (stage.handler === null) return 'a deployment stage';
-  if (stage.handler === 'rollback') return 'a rollback stage';
-  return `a stage that runs the ${stage.handler} handler`;
 }
 
 export function planStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {
@@ -147,7 +142,10 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
   const handler = HANDLER_STAGES[name]!;
   const target = namedStage(pipeline, '--stage', flags.stage, handler.defaultStage, name);
   if (target.handler !== null) {
-    throw new UsageError(`--stage ${JSON.stringify(target.name)}: it is itself a handler stage`);
+    throw new UsageError(
+      `--stage ${JSON.stringify(target.name)}: expected a deployment stage, ` +
+        `not ${describeStage(target)}`,
+    );
   }
   const protectedStage = handler.refusesStage;
   if (protectedStage !== undefined && target.name === protectedStage) {

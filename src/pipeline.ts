@@ -139,6 +139,12 @@ export function deploymentStages(pipeline: Pipeline): StageEntry[] {
   return pipeline.stages.filter((stage) => stage.handler === null);
 }
 
+export function describeStage(stage: StageEntry): string {
+  if (stage.handler === null) return 'a deployment stage';
+  if (stage.handler === 'rollback') return 'a rollback stage';
+  return `a stage that runs the ${stage.handler} handler`;
+}
+
 /** The stage of config.yml called name, or a usage error suggesting the nearest. */
 export function findStage(pipeline: Pipeline, flag: string, name: string): StageEntry {
   const stage = pipeline.stages.find((entry) => entry.name === name);
@@ -162,7 +168,7 @@ export function targetStages(pipeline: Pipeline, list: string | undefined): Stag
     const stage = findStage(pipeline, '--stage', name.trim());
     if (stage.handler !== null) {
       throw new UsageError(
-        `--stage ${JSON.stringify(name)}: runs a handler, it has no conf of its own`,
+        `--stage ${JSON.stringify(name)}: expected a deployment stage, not ${describeStage(stage)}`,
       );
     }
     return stage;

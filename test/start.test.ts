@@ -6,6 +6,7 @@
 import {
   chownSync,
   copyFileSync,
+  existsSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -97,6 +98,13 @@ describe('the code cache', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe(plain.stdout);
     expect(run.stderr).toBe('');
+  });
+
+  it('makes no folder above the cache folder (a home that is not there)', async () => {
+    const home = join(tempDir('cache'), 'gone');
+    const run = await mcc(['--version'], join(home, '.cache'));
+    expect(run.exitCode).toBe(0);
+    expect(existsSync(home)).toBe(false);
   });
 
   it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE', async () => {

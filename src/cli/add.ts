@@ -2,7 +2,12 @@
  * The `mcc add` commands, imported only when one runs: each reads the
  * pipeline, asks for what is missing when it can, and runs its generator.
  */
-import { addCronGenerator, planCron, type AddCronFlags } from '../../generators/add-cron.js';
+import {
+  addCronGenerator,
+  checkCronName,
+  planCron,
+  type AddCronFlags,
+} from '../../generators/add-cron.js';
 import { addDomainGenerator, planDomain } from '../../generators/add-domain.js';
 import { addMigrationGenerator, planMigration } from '../../generators/add-migration.js';
 import { addServiceGenerator, planService } from '../../generators/add-service.js';
@@ -52,6 +57,7 @@ export async function addCron(name: string | undefined, flags: Flags<AddCronFlag
     Object.entries(CRON_JOBS).map(([key, job]) => [key, job.description]),
   );
   const chosen = await nameOrAsk('cron', name, flags, descriptions);
+  checkCronName(chosen, flags);
   let schedule = flags.schedule;
   if (schedule === undefined && !(chosen in CRON_JOBS) && interactive(flags)) {
     const { default: input } = await import('@inquirer/input');

@@ -93,12 +93,25 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
+/**
+ * Make a folder that is not there yet, in a parent that is. Never more: a missing home
+ * folder is no place to start making folders.
+ */
+function makeFolder(path: string): void {
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /** Write the cache beside the others, whole or not at all, and remove those long unused. */
 function writeCache(path: string, script: Script): void {
   const folder = dirname(path);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    makeFolder(dirname(folder));
+    makeFolder(folder);
     removeUnused(folder);
     writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     renameSync(temporary, path);

@@ -78,6 +78,14 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     [['stage', 'clone-prod-to-dev', '--source', 'dev', '--stage', 'prod'], /"prod": clone-prod/],
     [['stage', 'prdo'], /stage "prdo": did you mean prod\? \(pass --deployment/],
     [
+      ['stage', 'db-backup', '--stage', 'rollback-prod'],
+      /--stage "rollback-prod": expected a deployment stage, not a rollback stage/,
+    ],
+    [
+      ['cron', 'cleanup', '--stage', 'rollback-dev'],
+      /--stage "rollback-dev": expected a deployment stage, not a rollback stage/,
+    ],
+    [
       ['stage', 'staging', '--remote-base', '/srv/notes-api-prod'],
       /--remote-base "\/srv\/notes-api-prod": stage prod deploys into that folder on app/,
     ],
