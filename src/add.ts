@@ -79,12 +79,11 @@ async function add(
     force: false,
     interactive: false,
   });
-  if (options.dryRun) return;
-  if (!wrote) {
+  if (!options.dryRun && !wrote) {
     process.stdout.write(`${plan.what} is already there; nothing changed\n`);
     return;
   }
-  process.stdout.write(`\nadded ${plan.what}\n`);
+  process.stdout.write(`\n${options.dryRun ? 'would add' : 'added'} ${plan.what}\n`);
   for (const note of plan.notes) process.stdout.write(`  ${note}\n`);
 }
 

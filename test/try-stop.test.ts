@@ -4,7 +4,14 @@
  * asked to keep them; mcc stop stops all of them. Real processes, real
  * sandboxes: each assertion reads /proc.
  */
-import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parseDocument } from 'yaml';
@@ -181,11 +188,15 @@ describe('mcc try refuses before it creates or builds anything', () => {
     const deep = join(folder, 'nonexist', 'deep');
     const args = ['try', '--stage', 'dev', '--skip-build', '--sandbox', deep];
     const noOutput = await cli('mcc', args, repo);
-    expect(noOutput.exitCode).toBe(1);
+    expect(noOutput.exitCode).toBe(2);
     expect(noOutput.stderr).toBe(
-      `error: --skip-build: ${join(repo, 'output')} holds no mcc_deploy.py; ` +
+      `error: --skip-build: no ${join(repo, 'output')} folder, nothing to deploy; ` +
         'run without --skip-build',
     );
+    mkdirSync(join(repo, 'output'));
+    const emptyOutput = await cli('mcc', args, repo);
+    expect(emptyOutput.exitCode).toBe(2);
+    expect(emptyOutput.stderr).toMatch(/output holds no mcc_deploy.py, nothing to deploy; run/);
     expect(existsSync(join(folder, 'nonexist'))).toBe(false);
   });
 

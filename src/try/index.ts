@@ -456,10 +456,10 @@ async function plan(root: string, options: TryOptions): Promise<Plan> {
         'a clone copies from the sandbox another stage was tried in',
     );
   }
-  if (options.skipBuild && !existsSync(join(root, 'output', 'mcc_deploy.py'))) {
-    throw new CommandError(
-      `--skip-build: ${join(root, 'output')} holds no mcc_deploy.py; run without --skip-build`,
-    );
+  const output = join(root, 'output');
+  if (options.skipBuild && !existsSync(join(output, 'mcc_deploy.py'))) {
+    const what = existsSync(output) ? `${output} holds no mcc_deploy.py` : `no ${output} folder`;
+    throw new UsageError(`--skip-build: ${what}, nothing to deploy; run without --skip-build`);
   }
   checkConnection(answers, options.sandbox);
   const confFile = join(root, 'mcc', conf);
