@@ -185,14 +185,22 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
 }
 
 /** A handler stage that exists already, and a --stage that names another target. */
+/** A handler stage that exists works on what config.yml says: a flag may only agree. */
 function checkExistingTarget(pipeline: Pipeline, existing: StageEntry, flags: AddStageFlags) {
-  if (flags.stage === undefined) return;
-  const owner = deploymentStages(pipeline).find((stage) => stage.conf === existing.conf);
-  if (owner?.name === flags.stage) return;
-  throw new UsageError(
-    `--stage ${JSON.stringify(flags.stage)}: stage ${existing.name} exists already, for ` +
-      `${owner?.name ?? `mcc/${existing.conf}`}; edit config.yml to change what it works on`,
-  );
+  const sourceConf = existing.params.source_conf;
+  const given: [string, string | undefined, unknown, string][] = [
+    ['--stage', flags.stage, existing.conf, 'for'],
+    ['--source', flags.source, sourceConf, 'copying from'],
+  ];
+  for (const [flag, value, conf, relation] of given) {
+    if (value === undefined) continue;
+    const owner = deploymentStages(pipeline).find((stage) => stage.conf === conf);
+    if (owner?.name === value) continue;
+    throw new UsageError(
+      `${flag} ${JSON.stringify(value)}: stage ${existing.name} exists already, ${relation} ` +
+        `${owner?.name ?? `mcc/${String(conf)}`}; edit config.yml to change what it works on`,
+    );
+  }
 }
 
 function planHandlerStage(pipeline: Pipeline, name: string, flags: AddStageFlags): AddPlan {

@@ -144,7 +144,7 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     expect(other.stderr).toMatch(/^error: --deployment: applies to a new deployment stage/);
   });
 
-  it('says which stage a handler stage is for when --stage names another', async () => {
+  it('says what a handler stage works on when --stage or --source names another', async () => {
     const root = copy();
     expect((await add(root, 'stage', 'db-backup')).exitCode).toBe(0);
     const result = await add(root, 'stage', 'db-backup', '--stage', 'dev');
@@ -152,6 +152,15 @@ describe('mcc add refuses, in one line, writing nothing', () => {
       /^error: --stage "dev": stage db-backup exists already, for prod;/,
     );
     expect(result.exitCode).toBe(2);
+
+    expect((await add(root, 'stage', 'clone-prod-to-dev')).exitCode).toBe(0);
+    const same = await add(root, 'stage', 'clone-prod-to-dev', '--source', 'dev', '--stage', 'dev');
+    expect(same.stderr).toMatch(
+      /^error: --source "dev": stage clone-prod-to-dev exists already, copying from prod;/,
+    );
+    expect(same.exitCode).toBe(2);
+    const agreeing = await add(root, 'stage', 'clone-prod-to-dev', '--source', 'prod');
+    expect(agreeing.stdout).toContain('already there; nothing changed');
   });
 
   it('refuses a config.yml without stages before planning anything', async () => {
