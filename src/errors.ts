@@ -14,10 +14,9 @@ export class ConflictError extends CommandError {
     super(
       paths.length === 1
         ? `${paths[0]} would change; nothing was written. --dry-run shows the diff; ` +
-            '--force overwrites it, dropping what you or mcc add changed there'
+            '--force overwrites it, dropping your own edits there'
         : `${paths.length} files would change: ${paths.join(', ')}; nothing was written. ` +
-            '--dry-run shows the diffs; --force overwrites them, dropping what you or mcc ' +
-            'add changed there',
+            '--dry-run shows the diffs; --force overwrites them, dropping your own edits there',
     );
   }
 }
