@@ -19,15 +19,16 @@ import { UsageError } from '../errors.js';
 type Flags<F> = F & AddOptions & { directory: string };
 
 async function nameOrAsk(
-  what: string,
+  command: 'stage' | 'cron',
   name: string | undefined,
   options: AddOptions,
   choices: Record<string, string>,
 ): Promise<string> {
   if (name !== undefined) return name;
+  const what = command === 'cron' ? 'cron job' : command;
   if (!interactive(options))
     throw new UsageError(
-      `give the ${what} to add, e.g. mcc add ${what} ${Object.keys(choices)[0]}`,
+      `give the ${what} to add, e.g. mcc add ${command} ${Object.keys(choices)[0]}`,
     );
   const [{ default: input }, { default: select }] = await Promise.all([
     import('@inquirer/input'),

@@ -77,6 +77,8 @@ describe('mcc add refuses, in one line, writing nothing', () => {
     ],
     [['stage', 'clone-prod-to-dev', '--source', 'dev', '--stage', 'prod'], /"prod": clone-prod/],
     [['stage', 'prdo'], /stage "prdo": did you mean prod\? \(pass --deployment/],
+    [['cron'], /^error: give the cron job to add, e.g. mcc add cron backup$/m],
+    [['stage'], /^error: give the stage to add, e.g. mcc add stage clone-prod-to-dev$/m],
     [
       ['stage', 'db-backup', '--stage', 'rollback-prod'],
       /--stage "rollback-prod": expected a deployment stage, not a rollback stage/,
