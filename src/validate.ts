@@ -134,12 +134,12 @@ export const commandWords: Validator = (value) => {
     : 'plain words, without shell operators such as && | ; > <';
 };
 
-const CRON_RANGES: [number, number][] = [
-  [0, 59],
-  [0, 23],
-  [1, 31],
-  [1, 12],
-  [0, 7],
+const CRON_FIELDS: [string, [number, number]][] = [
+  ['a minute', [0, 59]],
+  ['an hour', [0, 23]],
+  ['a day', [1, 31]],
+  ['a month', [1, 12]],
+  ['a weekday', [0, 7]],
 ];
 
 function cronField(field: string, [low, high]: [number, number]): boolean {
@@ -155,11 +155,19 @@ function cronField(field: string, [low, high]: [number, number]): boolean {
 
 export const cronSchedule: Validator = (value) => {
   const fields = value.trim().split(/\s+/);
-  const ok = fields.length === 5 && fields.every((field, i) => cronField(field, CRON_RANGES[i]!));
-  return ok
-    ? undefined
-    : 'five cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7, ' +
-        'each *, a number, a range a-b, a list or a /step (e.g. "15 3 * * *")';
+  if (fields.length !== 5) {
+    return (
+      'five cron fields: minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-7, ' +
+      'each *, a number, a range a-b, a list or a /step (e.g. "15 3 * * *")'
+    );
+  }
+  const bad = fields.findIndex((field, i) => !cronField(field, CRON_FIELDS[i]![1]));
+  if (bad === -1) return undefined;
+  const [what, [low, high]] = CRON_FIELDS[bad]!;
+  return (
+    `${what} from ${low} to ${high} as field ${bad + 1} (*, a number, a range a-b, ` +
+    `a list or a /step), not ${JSON.stringify(fields[bad])}`
+  );
 };
 
 export function oneOf(choices: readonly string[]): Validator {

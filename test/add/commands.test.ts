@@ -180,8 +180,10 @@ describe('mcc add', () => {
       ],
       [
         ['cron', 'backup', '--schedule', '99 * * * *'],
-        /^error: --schedule "99 \* \* \* \*": expected five cron fields/,
+        /^error: --schedule "99 \* \* \* \*": expected a minute from 0 to 59 as field 1 \(\*, a/,
       ],
+      [['cron', 'backup', '--schedule', '0 25 * * *'], /an hour from 0 to 23 .*, not "25"$/m],
+      [['cron', 'backup', '--schedule', '0 3 * *'], /expected five cron fields/],
       [['service', 'bad unit'], /^error: service "bad unit": expected a systemd unit name/],
       [['domain', 'x.example.com'], /this pipeline is single-tenant/],
     ];
