@@ -3,7 +3,6 @@
 // runs it. Start-up is then mostly Node's own: three files to load instead of
 // hundreds, no template parsed at run time, and, from the second run of a
 // command on, little JavaScript compiled (src/cli/start.ts).
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,11 +85,8 @@ async function commonJs(entry) {
 
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-// The loader, and each command line in one file whose first line is its hash, which ties a
-// code cache to this code (src/cli/start.ts).
-writeFileSync(join(outdir, 'start.cjs'), await commonJs('cli/start.js'));
-for (const name of ['create', 'mcc']) {
-  const code = await commonJs(`cli/${name}.js`);
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  writeFileSync(join(outdir, `${name}.cjs`), `// bundle ${hash}\n${code}`);
+// The loader, and each command line in one file, which it runs with a code cache
+// (src/cli/start.ts).
+for (const name of ['start', 'create', 'mcc']) {
+  writeFileSync(join(outdir, `${name}.cjs`), await commonJs(`cli/${name}.js`));
 }

@@ -9,20 +9,25 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { cachePath } from '../src/cli/start.js';
-import { ROOT, cli, tempDir } from './helpers.js';
+import { ROOT, cli, generatedExample, tempDir } from './helpers.js';
 
 const FOLDER = 'create-mcc-pipeline';
-const hash = readFileSync(join(ROOT, 'dist/cli/mcc.cjs'), 'utf8').slice(10, 26);
+const crc = crc32(readFileSync(join(ROOT, 'dist/cli/mcc.cjs'), 'utf8'))
+  .toString(16)
+  .padStart(8, '0');
 const cacheName = (command: string) =>
-  `mcc-${command}-${hash}-${process.version}-${process.arch}.v8`;
+  `mcc-${command}-${crc}-${process.version}-${process.arch}.v8`;
 
 /** Run mcc with its cache in a folder of its own; returns the run and that folder. */
 async function mcc(args: string[], cacheHome: string, env: Record<string, string> = {}) {
@@ -38,28 +43,35 @@ const listing = (folder: string) => {
   }
 };
 
+let check: string[];
+
+beforeAll(async () => {
+  check = ['check', await generatedExample()];
+}, 60_000);
+
 describe('the code cache', () => {
   it('is written by a run that succeeded, then used as it is', async () => {
     const home = tempDir('cache');
-    const first = await mcc(['--version'], home);
+    const first = await mcc(check, home);
     expect(first.exitCode).toBe(0);
-    expect(listing(first.folder)).toEqual([cacheName('main')]);
-    const file = join(first.folder, cacheName('main'));
+    expect(listing(first.folder)).toEqual([cacheName('check')]);
+    const file = join(first.folder, cacheName('check'));
     expect(statSync(first.folder).mode & 0o777).toBe(0o700);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const written = statSync(file).mtimeMs;
 
-    const second = await mcc(['--version'], home);
+    const second = await mcc(check, home);
     expect(second).toEqual(first);
     // V8 took it: a cache that is missing or refused is written anew.
     expect(statSync(file).mtimeMs).toBe(written);
   });
 
-  it('is kept apart per command, and apart for --help', async () => {
+  it('is kept apart per command, and apart for --help and --version', async () => {
     const home = tempDir('cache');
     await mcc(['--help'], home);
+    await mcc(['-v'], home);
     const { folder } = await mcc(['add', '--help'], home);
-    expect(listing(folder)).toEqual([cacheName('add-help'), cacheName('main-help')]);
+    expect(listing(folder)).toEqual([cacheName('add-brief'), cacheName('main-brief')]);
   });
 
   it('is not written by a run that failed', async () => {
@@ -69,12 +81,26 @@ describe('the code cache', () => {
     expect(listing(run.folder)).toEqual([]);
   });
 
+  it('is replaced when one byte of it changed, and the run goes on', async () => {
+    const home = tempDir('cache');
+    const { folder, stdout } = await mcc(check, home);
+    const file = join(folder, cacheName('check'));
+    const good = readFileSync(file);
+    // V8 itself would take this one, and crash or run wrong code with it.
+    const damaged = Buffer.from(good);
+    damaged[good.length >> 1] ^= 0x10;
+    writeFileSync(file, damaged);
+    const run = await mcc(check, home);
+    expect(run.stdout).toBe(stdout);
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+  });
+
   it('is replaced when V8 refuses it, and the run goes on', async () => {
     const home = tempDir('cache');
-    const { folder, stdout } = await mcc(['--version'], home);
-    const file = join(folder, cacheName('main'));
+    const { folder, stdout } = await mcc(check, home);
+    const file = join(folder, cacheName('check'));
     writeFileSync(file, 'not a code cache', { mode: 0o600 });
-    const run = await mcc(['--version'], home);
+    const run = await mcc(check, home);
     expect(run.stdout).toBe(stdout);
     expect(run.stderr).toBe('');
     expect(readFileSync(file).length).toBeGreaterThan(1000);
@@ -82,11 +108,11 @@ describe('the code cache', () => {
 
   it.skipIf(process.getuid?.() !== 0)('is not read when another user owns it', async () => {
     const home = tempDir('cache');
-    const { folder } = await mcc(['--version'], home);
-    const file = join(folder, cacheName('main'));
+    const { folder } = await mcc(check, home);
+    const file = join(folder, cacheName('check'));
     // A cache V8 would take, had it been read.
     chownSync(file, 65534, 65534);
-    await mcc(['--version'], home);
+    await mcc(check, home);
     expect(statSync(file).uid).toBe(0);
   });
 
@@ -98,6 +124,34 @@ describe('the code cache', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toBe(plain.stdout);
     expect(run.stderr).toBe('');
+  });
+
+  it('is not waited on when a pipe stands in its place', async () => {
+    const home = tempDir('cache');
+    const { folder } = await mcc(check, home);
+    const file = join(folder, cacheName('check'));
+    rmSync(file);
+    await execa('mkfifo', [file]);
+    const run = await mcc(check, home);
+    expect(run.exitCode).toBe(0);
+  });
+
+  it('is not kept in a relative cache folder, which would be inside the repository', async () => {
+    const repo = tempDir('cache');
+    const result = await execa('node', [join(ROOT, 'bin/mcc.js'), '--version'], {
+      cwd: repo,
+      env: { XDG_CACHE_HOME: 'cache' },
+    });
+    expect(result.stdout).toMatch(/^\d/);
+    expect(listing(repo)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('is not written in a folder another user owns', async () => {
+    const home = tempDir('cache');
+    chownSync(home, 65534, 65534);
+    const run = await mcc(['--version'], home);
+    expect(run.exitCode).toBe(0);
+    expect(listing(home)).toEqual([]);
   });
 
   it('makes no folder above the cache folder (a home that is not there)', async () => {
@@ -114,10 +168,10 @@ describe('the code cache', () => {
     expect(listing(run.folder)).toEqual([]);
   });
 
-  it('removes caches not rewritten for 30 days when it writes one', async () => {
+  it('removes caches unused for 30 days, and abandoned halves, when it writes one', async () => {
     const home = tempDir('cache');
-    const { folder } = await mcc(['--version'], home);
-    const current = join(folder, cacheName('main'));
+    const { folder } = await mcc(check, home);
+    const current = join(folder, cacheName('check'));
     const old = join(folder, 'mcc-main-0123456789abcdef-v20.0.0-x64.v8');
     const recent = join(folder, 'mcc-add-0123456789abcdef-v20.0.0-x64.v8');
     const unknown = join(folder, 'notes.txt');
@@ -125,25 +179,50 @@ describe('the code cache', () => {
     const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
     utimesSync(old, longAgo, longAgo);
     utimesSync(unknown, longAgo, longAgo);
+    const abandoned = join(folder, `${cacheName('add')}.4242.tmp`);
+    const writing = join(folder, `${cacheName('try')}.4343.tmp`);
+    for (const path of [abandoned, writing]) writeFileSync(path, 'half');
+    const hoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(abandoned, hoursAgo, hoursAgo);
     await mcc(['--help'], home);
     expect(listing(folder)).toEqual(
       [
-        cacheName('main'),
-        cacheName('main-help'),
+        cacheName('check'),
+        cacheName('main-brief'),
         'mcc-add-0123456789abcdef-v20.0.0-x64.v8',
         'notes.txt',
+        `${cacheName('try')}.4343.tmp`,
       ].sort(),
     );
   });
 
-  it('is named by command, bundle and Node, and not for a bundle without a hash', () => {
-    const source = `// bundle ${'0'.repeat(16)}\n"use strict";\n`;
-    const path = (argv: string[]) => cachePath('mcc', source, ['node', 'mcc', ...argv]);
+  it('is named by command, by the CRC of the bundle and by Node', () => {
+    const source = '"use strict";\nmain();\n';
+    const path = (name: string, argv: string[], text = source) =>
+      cachePath(name, text, ['node', name, ...argv]);
     const node = `${process.version}-${process.arch}`;
-    expect(path(['add', 'cron', 'backup'])).toMatch(new RegExp(`/mcc-add-0{16}-${node}\\.v8$`));
-    expect(path(['--stage', 'dev'])).toMatch(/\/mcc-main-0{16}-/);
-    expect(path(['try', '-h'])).toMatch(/\/mcc-try-help-0{16}-/);
-    expect(path(['../../etc'])).toMatch(/\/mcc-main-0{16}-/);
-    expect(cachePath('mcc', '"use strict";\n', ['node', 'mcc'])).toBeUndefined();
+    const sum = crc32(source).toString(16).padStart(8, '0');
+    expect(path('mcc', ['add', 'cron', 'backup'])).toMatch(
+      new RegExp(`/mcc-add-${sum}-${node}\\.v8$`),
+    );
+    expect(path('mcc', ['--stage', 'dev'])).toMatch(/\/mcc-main-[0-9a-f]{8}-/);
+    expect(path('mcc', ['try', '-h'])).toMatch(/\/mcc-try-brief-/);
+    expect(path('mcc', ['../../etc'])).toMatch(/\/mcc-main-/);
+    // create has no commands: its argument is the folder to write in.
+    expect(path('create', ['shop', '--yes'])).toMatch(/\/create-main-/);
+    // An edit that keeps the length is another bundle.
+    expect(path('mcc', [], source.replace('main', 'mian'))).not.toBe(path('mcc', []));
+  });
+
+  it('is turned off by NODE_DISABLE_COMPILE_CACHE=1 only', () => {
+    const argv = ['node', 'mcc', 'check'];
+    try {
+      process.env.NODE_DISABLE_COMPILE_CACHE = '0';
+      expect(cachePath('mcc', '', argv)).toBeDefined();
+      process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+      expect(cachePath('mcc', '', argv)).toBeUndefined();
+    } finally {
+      delete process.env.NODE_DISABLE_COMPILE_CACHE;
+    }
   });
 });

@@ -5,14 +5,17 @@
  * run of the same command skips nearly all of its parsing and compiling.
  *
  * One cache file per bundle, command and Node, in the user's cache folder:
- * <name>-<command>-<hash>-<node>-<arch>.v8. V8 itself checks its version and flags but, of
- * the source, only its length; the hash, which the build writes into the bundle's first line,
- * is what ties a cache to its code. A cache is used only when the user running owns it. Any
- * failure to read or write one leaves the run as it would be without; Node's own switch,
- * NODE_DISABLE_COMPILE_CACHE, turns it off.
+ * <name>-<command>-<crc>-<node>-<arch>.v8. V8 checks its own version and flags but, of the
+ * source, only its length, and of the cache nothing more: a damaged one can crash it or
+ * run wrong code. So the name holds the CRC-32 of the source, and the file that of the
+ * cache, in its first four bytes. Only a regular file the user running owns is read, and
+ * only folders the user owns are written to. Any failure to read or write a cache leaves
+ * the run as it would be without; Node's own switch, NODE_DISABLE_COMPILE_CACHE=1, turns
+ * it off.
  */
 import {
   closeSync,
+  constants,
   fstatSync,
   mkdirSync,
   openSync,
@@ -24,15 +27,20 @@ import {
   writeFileSync,
 } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 import envPaths from 'env-paths';
 
-/** The bundle's first line, as the build writes it. */
-const HASH_LINE = /^\/\/ bundle ([0-9a-f]{16})\n/;
 /** Caches not rewritten for this long are removed when another is written. */
 const KEEP_MS = 30 * 24 * 3600 * 1000;
+/** A temporary file this old was left by a run that was killed while writing it. */
+const ABANDONED_MS = 3600 * 1000;
+/** Arguments after which a run compiles little: its cache would be a poor one for the rest. */
+const BRIEF = new Set(['-h', '--help', '-v', '-V', '--version']);
+/** Opening the cache neither follows a link nor waits on a pipe (where the system has both). */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 interface Bundle {
   main(argv: string[]): Promise<void>;
@@ -60,31 +68,40 @@ export async function start(name: 'create' | 'mcc', argv: string[]): Promise<voi
 }
 
 /**
- * The cache for this run: by the first argument when it is a command's name, since each
- * command compiles other functions, and apart for --help, which compiles few.
+ * The cache for this run. mcc's is chosen by its first argument when that is a command's
+ * name, since each command compiles other functions; a brief run (--help, --version) has
+ * its own. None without an absolute cache folder: a relative one would land in the
+ * repository.
  */
 export function cachePath(name: string, source: string, argv: string[]): string | undefined {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const hash = HASH_LINE.exec(source)?.[1];
-  if (hash === undefined) return undefined;
+  if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
   const first = argv[2] ?? '';
-  const command = /^[a-z]{1,20}$/.test(first) ? first : 'main';
-  const help = argv.some((arg) => arg === '-h' || arg === '--help') ? '-help' : '';
-  const file = `${name}-${command}${help}-${hash}-${process.version}-${process.arch}.v8`;
+  const command = name === 'mcc' && /^[a-z]{1,20}$/.test(first) ? first : 'main';
+  const brief = argv.slice(2).some((arg) => BRIEF.has(arg)) ? '-brief' : '';
+  const crc = crc32(source).toString(16).padStart(8, '0');
+  const file = `${name}-${command}${brief}-${crc}-${process.version}-${process.arch}.v8`;
   try {
-    return join(envPaths('create-mcc-pipeline', { suffix: '' }).cache, file);
+    const folder = envPaths('create-mcc-pipeline', { suffix: '' }).cache;
+    return isAbsolute(folder) ? join(folder, file) : undefined;
   } catch {
     return undefined;
   }
 }
 
+function ours(uid: number): boolean {
+  return process.getuid === undefined || uid === process.getuid();
+}
+
+/** The V8 data of a cache file that is whole and ours, else undefined. */
 function readCache(path: string): Buffer | undefined {
   try {
-    const fd = openSync(path, 'r');
+    const fd = openSync(path, READ_FLAGS);
     try {
-      const { uid } = fstatSync(fd);
-      if (process.getuid !== undefined && uid !== process.getuid()) return undefined;
-      return readFileSync(fd);
+      const stats = fstatSync(fd);
+      if (!stats.isFile() || !ours(stats.uid)) return undefined;
+      const content = readFileSync(fd);
+      const data = content.subarray(4);
+      return content.length > 4 && content.readUInt32LE(0) === crc32(data) ? data : undefined;
     } finally {
       closeSync(fd);
     }
@@ -93,27 +110,34 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
-/**
- * Make a folder that is not there yet, in a parent that is. Never more: a missing home
- * folder is no place to start making folders.
- */
-function makeFolder(path: string): void {
+/** A folder of ours: made, when missing, in a parent of ours. */
+function ownFolder(path: string): boolean {
   try {
-    mkdirSync(path, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return statSync(path).isDirectory() && ours(statSync(path).uid);
+  } catch {
+    try {
+      if (!ours(statSync(dirname(path)).uid)) return false;
+      mkdirSync(path, { mode: 0o700 });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
 /** Write the cache beside the others, whole or not at all, and remove those long unused. */
 function writeCache(path: string, script: Script): void {
   const folder = dirname(path);
+  // The cache folder's parent (~/.cache) may be made, but not the home above it.
+  if (!ownFolder(dirname(folder)) || !ownFolder(folder)) return;
   const temporary = `${path}.${process.pid}.tmp`;
   try {
-    makeFolder(dirname(folder));
-    makeFolder(folder);
     removeUnused(folder);
-    writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    const data = script.createCachedData();
+    const check = Buffer.alloc(4);
+    check.writeUInt32LE(crc32(data));
+    // wx: a file or link already at the temporary name is left alone, not written through.
+    writeFileSync(temporary, Buffer.concat([check, data]), { mode: 0o600, flag: 'wx' });
     renameSync(temporary, path);
   } catch {
     try {
@@ -127,10 +151,11 @@ function writeCache(path: string, script: Script): void {
 function removeUnused(folder: string): void {
   const now = Date.now();
   for (const entry of readdirSync(folder)) {
+    const age = entry.endsWith('.tmp') ? ABANDONED_MS : KEEP_MS;
     if (!/\.v8(\.\d+\.tmp)?$/.test(entry)) continue;
     const path = join(folder, entry);
     try {
-      if (now - statSync(path).mtimeMs > KEEP_MS) rmSync(path, { force: true });
+      if (now - statSync(path).mtimeMs > age) rmSync(path, { force: true });
     } catch {
       // Removed meanwhile by another run.
     }
