@@ -77,6 +77,8 @@ async function commonJs(entry) {
     logLevel: 'warning',
   });
   const { text } = outputFiles[0];
+  // src/cli/start.ts reads the bundles as latin1, which is ASCII as esbuild writes it.
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${entry}: bundle is not ASCII`);
   const strict = '"use strict";';
   if (!text.startsWith(strict)) throw new Error(`${entry}: bundle is not strict`);
   const url = "const __mccModuleUrl = require('node:url').pathToFileURL(__filename).href;";

@@ -23,7 +23,7 @@ import { cachePath } from '../src/cli/start.js';
 import { ROOT, cli, generatedExample, tempDir } from './helpers.js';
 
 const FOLDER = 'create-mcc-pipeline';
-const crc = crc32(readFileSync(join(ROOT, 'dist/cli/mcc.cjs'), 'utf8'))
+const crc = crc32(readFileSync(join(ROOT, 'dist/cli/mcc.cjs')))
   .toString(16)
   .padStart(8, '0');
 const cacheName = (command: string) =>
@@ -199,7 +199,7 @@ describe('the code cache', () => {
   it('is named by command, by the CRC of the bundle and by Node', () => {
     const source = '"use strict";\nmain();\n';
     const path = (name: string, argv: string[], text = source) =>
-      cachePath(name, text, ['node', name, ...argv]);
+      cachePath(name, Buffer.from(text), ['node', name, ...argv]);
     const node = `${process.version}-${process.arch}`;
     const sum = crc32(source).toString(16).padStart(8, '0');
     expect(path('mcc', ['add', 'cron', 'backup'])).toMatch(
@@ -218,9 +218,9 @@ describe('the code cache', () => {
     const argv = ['node', 'mcc', 'check'];
     try {
       process.env.NODE_DISABLE_COMPILE_CACHE = '0';
-      expect(cachePath('mcc', '', argv)).toBeDefined();
+      expect(cachePath('mcc', Buffer.from(''), argv)).toBeDefined();
       process.env.NODE_DISABLE_COMPILE_CACHE = '1';
-      expect(cachePath('mcc', '', argv)).toBeUndefined();
+      expect(cachePath('mcc', Buffer.from(''), argv)).toBeUndefined();
     } finally {
       delete process.env.NODE_DISABLE_COMPILE_CACHE;
     }
