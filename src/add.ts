@@ -13,7 +13,7 @@ import { CommandError, UsageError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
 import { withRepositoryLock } from './lock.js';
 import { loadPipeline, readText, type Pipeline, type StageEntry } from './pipeline.js';
-import { announcedRoot } from './root.js';
+import { findRoot } from './root.js';
 
 export interface AddOptions {
   yes: boolean;
@@ -51,7 +51,7 @@ export async function runAdd(
   if (!existsSync(start) || !statSync(start).isDirectory()) {
     throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
   }
-  const root = announcedRoot(start);
+  const root = findRoot(start);
   await withRepositoryLock(root, () => add(root, generator, decide, options));
 }
 

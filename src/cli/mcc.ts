@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { startPythonCheck, stopPythonCheck } from '../compile.js';
 import { exitWith } from '../errors.js';
-import { announcedRoot, findRoot } from '../root.js';
+import { announcedRoot } from '../root.js';
 import { version } from '../version.js';
 import {
   exitQuietlyOnClosedOutput,
@@ -100,7 +100,9 @@ function addCommand(parent: Command, spec: string, description: string, example:
 
 function runs(action: AddAction) {
   return async (name: string | undefined, options: Record<string, unknown>) => {
-    if (!options.dryRun) startPythonCheck(findRoot(resolve(String(options.directory))));
+    // Said first: at a terminal, questions come before the add itself.
+    const root = announcedRoot(resolve(String(options.directory)));
+    if (!options.dryRun) startPythonCheck(root);
     const commands = await import('./add.js');
     await (commands[action] as (n: string | undefined, o: unknown) => Promise<void>)(name, options);
   };
