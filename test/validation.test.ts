@@ -453,6 +453,25 @@ describe('mcc check reports broken pipelines', () => {
     expect(snapshot(broken)).toEqual(brokenBefore);
   });
 
+  it('warns of numbers PyYAML reads as others: octal, and sexagesimal', async () => {
+    const odd = tempDir('odd');
+    cpSync(repo, odd, { recursive: true });
+    replaceIn('mcc/conf-prod.yml', 'WORKERS: 2', 'WORKERS: 017')((file) => join(odd, file));
+    replaceIn(
+      'mcc/conf-prod.yml',
+      /SMOKE_TIMEOUT: .*/,
+      'SMOKE_TIMEOUT: 1:30',
+    )((file) => join(odd, file));
+    const result = await inProcess('mcc', ['check', odd]);
+    expect(result.stdout).toContain(
+      'mcc/conf-prod.yml: warning: WORKERS: 017 reads as 15 (a leading 0 makes it octal)',
+    );
+    expect(result.stdout).toContain(
+      'mcc/conf-prod.yml: warning: SMOKE_TIMEOUT: 1:30 reads as 90 (a:b is a * 60 + b)',
+    );
+    expect(result.exitCode).toBe(0);
+  });
+
   it('reports every problem, not just the first', async () => {
     const broken = tempDir('broken');
     cpSync(repo, broken, { recursive: true });
