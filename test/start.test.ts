@@ -4,13 +4,16 @@
  * foreign or unwritable without the command noticing.
  */
 import {
+  chmodSync,
   chownSync,
   copyFileSync,
   existsSync,
+  lchownSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -66,12 +69,13 @@ describe('the code cache', () => {
     expect(statSync(file).mtimeMs).toBe(written);
   });
 
-  it('is kept apart per command, and apart for --help and --version', async () => {
+  it('is kept apart per command, and in one for every brief run (help, version)', async () => {
     const home = tempDir('cache');
-    await mcc(['--help'], home);
-    await mcc(['-v'], home);
-    const { folder } = await mcc(['add', '--help'], home);
-    expect(listing(folder)).toEqual([cacheName('add-brief'), cacheName('main-brief')]);
+    for (const args of [['--help'], ['-v'], ['add', '--help'], ['add', 'help', 'stage']]) {
+      expect((await mcc(args, home)).exitCode).toBe(0);
+    }
+    const { folder } = await mcc(check, home);
+    expect(listing(folder)).toEqual([cacheName('brief'), cacheName('check')]);
   });
 
   it('is not written by a run that failed', async () => {
@@ -154,6 +158,25 @@ describe('the code cache', () => {
     expect(listing(home)).toEqual([]);
   });
 
+  it.skipIf(process.getuid?.() !== 0)('follows no link another user planted', async () => {
+    const shared = tempDir('cache');
+    chmodSync(shared, 0o1777);
+    const target = tempDir('target');
+    symlinkSync(target, join(shared, FOLDER));
+    lchownSync(join(shared, FOLDER), 65534, 65534);
+    expect((await mcc(check, shared)).exitCode).toBe(0);
+    expect(listing(target)).toEqual([]);
+  });
+
+  it('is not kept in a folder everyone may write to', async () => {
+    const home = tempDir('cache');
+    const { folder } = await mcc(check, home);
+    chmodSync(folder, 0o777);
+    rmSync(join(folder, cacheName('check')));
+    await mcc(check, home);
+    expect(listing(folder)).toEqual([]);
+  });
+
   it('makes no folder above the cache folder (a home that is not there)', async () => {
     const home = join(tempDir('cache'), 'gone');
     const run = await mcc(['--version'], join(home, '.cache'));
@@ -188,7 +211,7 @@ describe('the code cache', () => {
     expect(listing(folder)).toEqual(
       [
         cacheName('check'),
-        cacheName('main-brief'),
+        cacheName('brief'),
         'mcc-add-0123456789abcdef-v20.0.0-x64.v8',
         'notes.txt',
         `${cacheName('try')}.4343.tmp`,
@@ -206,7 +229,9 @@ describe('the code cache', () => {
       new RegExp(`/mcc-add-${sum}-${node}\\.v8$`),
     );
     expect(path('mcc', ['--stage', 'dev'])).toMatch(/\/mcc-main-[0-9a-f]{8}-/);
-    expect(path('mcc', ['try', '-h'])).toMatch(/\/mcc-try-brief-/);
+    expect(path('mcc', ['try', '-h'])).toMatch(/\/mcc-brief-/);
+    expect(path('create', ['-yv'])).toMatch(/\/create-brief-/);
+    expect(path('mcc', ['-C', 'dir', 'add'])).toMatch(/\/mcc-main-/);
     expect(path('mcc', ['../../etc'])).toMatch(/\/mcc-main-/);
     // create has no commands: its argument is the folder to write in.
     expect(path('create', ['shop', '--yes'])).toMatch(/\/create-main-/);

@@ -1,4 +1,5 @@
 /** How both command lines leave on commander's own outcomes. */
+import { writeSync } from 'node:fs';
 import type { Command } from 'commander';
 
 import { UsageError } from '../errors.js';
@@ -25,7 +26,16 @@ export function exitQuietlyOnClosedOutput(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(0);
-      throw error;
+      // A full disk, say: one line on stderr, if stderr can take it.
+      if (stream === process.stdout) {
+        const reason = error.code === 'ENOSPC' ? 'no space left on the device' : error.message;
+        try {
+          writeSync(2, `error: cannot write the output: ${reason}\n`);
+        } catch {
+          // Nowhere left to say it.
+        }
+      }
+      process.exit(1);
     });
   }
 }

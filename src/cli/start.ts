@@ -17,6 +17,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -37,8 +38,13 @@ import envPaths from 'env-paths';
 const KEEP_MS = 30 * 24 * 3600 * 1000;
 /** A temporary file this old was left by a run that was killed while writing it. */
 const ABANDONED_MS = 3600 * 1000;
-/** Arguments after which a run compiles little: its cache would be a poor one for the rest. */
-const BRIEF = new Set(['-h', '--help', '-v', '-V', '--version']);
+/**
+ * Arguments that make a run brief (help, the version), after which it compiles little: its
+ * cache would be a poor one for the rest. Short flags count in a cluster too (-yv).
+ */
+const BRIEF = /^(--help|--version|help|-[a-zA-Z]*[hvV][a-zA-Z]*)$/;
+/** A cache larger than this is not one V8 wrote for us. */
+const MAX_BYTES = 64 * 1024 * 1024;
 /** Opening the cache neither follows a link nor waits on a pipe (where the system has both). */
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -55,33 +61,39 @@ export async function start(name: 'create' | 'mcc', argv: string[]): Promise<voi
   const cache = cachePath(name, bytes, argv);
   const cachedData = cache === undefined ? undefined : readCache(cache);
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
+  // Kept from a run that did all it set out to: main returned, or help was shown. A run
+  // that ended early (a usage error, Ctrl-D at a question, a closed pipe) compiled too
+  // little, even when it ends with 0.
+  let done = brief(argv);
   if (cache !== undefined && (cachedData === undefined || script.cachedDataRejected)) {
     process.once('exit', (code) => {
-      if (code === 0) writeCache(cache, script);
+      if (code === 0 && done) writeCache(cache, script);
     });
   }
   const module = { exports: {} as Bundle };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper(module.exports, createRequire(file), module, file, dirname(file));
   await module.exports.main(argv);
+  done = true;
   // When nothing is left to run, end there: left to itself, Node would first free the heap
   // piece by piece, which takes milliseconds and serves no one.
   process.once('beforeExit', () => process.exit());
 }
 
+const brief = (argv: string[]) => argv.slice(2).some((arg) => BRIEF.test(arg));
+
 /**
  * The cache for this run. mcc's is chosen by its first argument when that is a command's
- * name, since each command compiles other functions; a brief run (--help, --version) has
- * its own. None without an absolute cache folder: a relative one would land in the
- * repository.
+ * name, since each command compiles other functions; brief runs share one. None without
+ * an absolute cache folder: a relative one would land in the repository.
  */
 export function cachePath(name: string, source: Buffer, argv: string[]): string | undefined {
   if (process.env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
   const first = argv[2] ?? '';
-  const command = name === 'mcc' && /^[a-z]{1,20}$/.test(first) ? first : 'main';
-  const brief = argv.slice(2).some((arg) => BRIEF.has(arg)) ? '-brief' : '';
+  const word = name === 'mcc' && /^[a-z]{1,20}$/.test(first) ? first : 'main';
+  const command = brief(argv) ? 'brief' : word;
   const crc = crc32(source).toString(16).padStart(8, '0');
-  const file = `${name}-${command}${brief}-${crc}-${process.version}-${process.arch}.v8`;
+  const file = `${name}-${command}-${crc}-${process.version}-${process.arch}.v8`;
   try {
     const folder = envPaths('create-mcc-pipeline', { suffix: '' }).cache;
     return isAbsolute(folder) ? join(folder, file) : undefined;
@@ -94,13 +106,29 @@ function ours(uid: number): boolean {
   return process.getuid === undefined || uid === process.getuid();
 }
 
+/**
+ * A folder that other users cannot change: the user's own, not writable by everyone, and,
+ * when it is a link, a link of theirs to such a folder.
+ */
+function trusted(path: string): boolean {
+  try {
+    const link = lstatSync(path);
+    const folder = link.isSymbolicLink() ? statSync(path) : link;
+    const writable = process.platform !== 'win32' && (folder.mode & 0o002) !== 0;
+    return ours(link.uid) && ours(folder.uid) && folder.isDirectory() && !writable;
+  } catch {
+    return false;
+  }
+}
+
 /** The V8 data of a cache file that is whole and ours, else undefined. */
 function readCache(path: string): Buffer | undefined {
+  if (!trusted(dirname(path)) || !trusted(dirname(dirname(path)))) return undefined;
   try {
     const fd = openSync(path, READ_FLAGS);
     try {
       const stats = fstatSync(fd);
-      if (!stats.isFile() || !ours(stats.uid)) return undefined;
+      if (!stats.isFile() || !ours(stats.uid) || stats.size > MAX_BYTES) return undefined;
       const content = readFileSync(fd);
       const data = content.subarray(4);
       return content.length > 4 && content.readUInt32LE(0) === crc32(data) ? data : undefined;
@@ -112,18 +140,15 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
-/** A folder of ours: made, when missing, in a parent of ours. */
+/** A trusted folder: made, when missing, in a trusted parent. */
 function ownFolder(path: string): boolean {
+  if (trusted(path)) return true;
   try {
-    return statSync(path).isDirectory() && ours(statSync(path).uid);
+    if (!trusted(dirname(path))) return false;
+    mkdirSync(path, { mode: 0o700 });
+    return true;
   } catch {
-    try {
-      if (!ours(statSync(dirname(path)).uid)) return false;
-      mkdirSync(path, { mode: 0o700 });
-      return true;
-    } catch {
-      return false;
-    }
+    return false;
   }
 }
 
