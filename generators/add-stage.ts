@@ -184,7 +184,6 @@ function handlerParameters(pipeline: Pipeline, name: string, flags: AddStageFlag
   };
 }
 
-/** A handler stage that exists already, and a --stage that names another target. */
 /** A handler stage that exists works on what config.yml says: a flag may only agree. */
 function checkExistingTarget(pipeline: Pipeline, existing: StageEntry, flags: AddStageFlags) {
   const sourceConf = existing.params.source_conf;

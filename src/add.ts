@@ -3,17 +3,14 @@
  * as one unit, and say what the next deploy will do with it. An add writes new
  * files and adds entries to YAML data; it never rewrites what is there.
  */
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 import { applyPlan } from './apply.js';
 import pc from './colours.js';
 import { editAction, planFiles, type Generator, type RenderAction } from './engine.js';
-import { CommandError, UsageError } from './errors.js';
+import { CommandError } from './errors.js';
 import { ANSWERS_FILE, serializeAnswers, type Answers } from './answers.js';
 import { withRepositoryLock } from './lock.js';
 import { loadPipeline, readText, type Pipeline, type StageEntry } from './pipeline.js';
-import { findRoot } from './root.js';
 
 export interface AddOptions {
   yes: boolean;
@@ -41,17 +38,13 @@ export function interactive(options: AddOptions): boolean {
   return !options.yes && Boolean(process.stdin.isTTY);
 }
 
+/** Plan and write one add in the repository at root, holding its lock. */
 export async function runAdd(
-  directory: string,
+  root: string,
   generator: Generator<AddPlan> & { name: string },
   decide: (pipeline: Pipeline) => AddPlan | Promise<AddPlan>,
   options: AddOptions,
 ): Promise<void> {
-  const start = resolve(directory);
-  if (!existsSync(start) || !statSync(start).isDirectory()) {
-    throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
-  }
-  const root = findRoot(start);
   await withRepositoryLock(root, () => add(root, generator, decide, options));
 }
 

@@ -12,7 +12,7 @@ import { isPair, isScalar, visit, type Document } from 'yaml';
 import { CommandError, UsageError } from './errors.js';
 import { nearest } from './nearest.js';
 import * as v from './validate.js';
-import { parseYaml, toData } from './yaml-read.js';
+import { parseYaml, toData, unexpectedBase } from './yaml-read.js';
 import { readText } from './pipeline.js';
 import { announcedRoot } from './root.js';
 import { sharedFolder } from './answers.js';
@@ -176,11 +176,12 @@ function checkMapping(
     }
     const problem = rule.rule(item);
     const written = typeof item === 'number' ? report.numbers.get(where) : undefined;
+    const base = written === undefined ? undefined : unexpectedBase(written);
     if (problem) report.add(where, `${written ?? quote(item)}: expected ${problem}`);
     else if (rule.whole && written !== undefined && writtenAsFloat(written)) {
       report.add(where, `${written}: expected a whole number, without a point`);
-    } else if (written !== undefined && readsOtherwise(written)) {
-      const why = written.includes(':') ? 'a:b is a * 60 + b' : 'a leading 0 makes it octal';
+    } else if (base !== undefined) {
+      const why = base === 'sexagesimal' ? 'a:b is a * 60 + b' : 'a leading 0 makes it octal';
       report.warn(where, `${written} reads as ${String(item)} (${why}): write the number meant`);
     }
   }
@@ -208,10 +209,6 @@ function checkList(
   const twice = v.listedTwice(value, same);
   if (twice) report.add(key, twice);
 }
-
-/** PyYAML reads 017 as octal (15) and 1:30 as sexagesimal (90), which is rarely what is meant. */
-const readsOtherwise = (source: string) =>
-  /^[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+)$/.test(source);
 
 /** Python reads 8000.0 and 8.0e3 as floats, where the deploy needs a whole number. */
 const writtenAsFloat = (source: string) => /[.eE]/.test(source) && !/^[-+]?0x/i.test(source);

@@ -28,6 +28,12 @@ const PYYAML_TESTS: Record<string, RegExp> = {
   'float EXP': /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)[eE][-+][0-9]+$/,
 };
 
+/** How PyYAML reads an integer written as 017 (15) or 1:30 (90), which is rarely what is meant. */
+export function unexpectedBase(source: string): 'octal' | 'sexagesimal' | undefined {
+  if (PYYAML_TESTS['int TIME']!.test(source)) return 'sexagesimal';
+  return /^[-+]?0[0-7_]+$/.test(source) ? 'octal' : undefined;
+}
+
 function pyyamlKey(tag: ScalarTag): string {
   const name = tag.tag.replace('tag:yaml.org,2002:', '');
   if (name === 'bool') return `bool ${Boolean(tag.identify?.(true))}`;

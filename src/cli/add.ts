@@ -16,6 +16,7 @@ import { interactive, runAdd, type AddOptions } from '../add.js';
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { UsageError } from '../errors.js';
 
+// directory: the repository, found by mcc.ts from -C.
 type Flags<F> = F & AddOptions & { directory: string };
 
 async function nameOrAsk(

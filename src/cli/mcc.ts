@@ -1,10 +1,11 @@
 /** The mcc command line: rehearse, grow and check a generated pipeline. */
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 
 import { CRON_JOBS, HANDLER_STAGES } from '../choices.js';
 import { startPythonCheck, stopPythonCheck } from '../compile.js';
-import { exitWith } from '../errors.js';
+import { exitWith, UsageError } from '../errors.js';
 import { announcedRoot } from '../root.js';
 import { version } from '../version.js';
 import {
@@ -100,11 +101,17 @@ function addCommand(parent: Command, spec: string, description: string, example:
 
 function runs(action: AddAction) {
   return async (name: string | undefined, options: Record<string, unknown>) => {
+    const directory = String(options.directory);
+    const start = resolve(directory);
+    if (!existsSync(start) || !statSync(start).isDirectory()) {
+      throw new UsageError(`-C ${JSON.stringify(directory)}: expected a folder`);
+    }
     // Said first: at a terminal, questions come before the add itself.
-    const root = announcedRoot(resolve(String(options.directory)));
+    const root = announcedRoot(start);
     if (!options.dryRun) startPythonCheck(root);
     const commands = await import('./add.js');
-    await (commands[action] as (n: string | undefined, o: unknown) => Promise<void>)(name, options);
+    const run = commands[action] as (n: string | undefined, o: unknown) => Promise<void>;
+    await run(name, { ...options, directory: root });
   };
 }
 

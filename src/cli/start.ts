@@ -178,8 +178,8 @@ function writeCache(path: string, script: Script): void {
 function removeUnused(folder: string): void {
   const now = Date.now();
   for (const entry of readdirSync(folder)) {
-    const age = entry.endsWith('.tmp') ? ABANDONED_MS : KEEP_MS;
     if (!/\.v8(\.\d+\.tmp)?$/.test(entry)) continue;
+    const age = entry.endsWith('.tmp') ? ABANDONED_MS : KEEP_MS;
     const path = join(folder, entry);
     try {
       if (now - statSync(path).mtimeMs > age) rmSync(path, { force: true });
